@@ -1,0 +1,153 @@
+"""narrative-monitor dashboard entry point: navigation + the URL-bound sidebar filters every page shares.
+
+The filters are widgets with key= and bind="query-params" placed here, before pg.run(), so they live in the
+URL and carry over between pages (see /work/shared/notes/streamlit.md §0-1). Pages read them through
+pages/_shared.py (current_filters / filtered_frame). Streamlit silently drops invalid URL values, so the
+raw st.query_params are checked first and every dropped value gets a visible notice.
+The app never refits on page load: clustering runs only from the Topics page or the CLI.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from pages import _shared as sh
+
+ROOT = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="Narrative monitor", page_icon=":material/newspaper:", layout="wide")
+
+
+def _pages() -> list:
+    """All seven pages; a page file that is not there (yet) is skipped rather than crashing the app."""
+    spec = [
+        (sh.PAGE_OVERVIEW, "Overview", ":material/dashboard:", None),
+        (sh.PAGE_TIMELINE, "Topic over time", ":material/timeline:", "timeline"),
+        (sh.PAGE_SOURCES, "Source comparison", ":material/compare_arrows:", "sources"),
+        (sh.PAGE_SIDE_BY_SIDE, "Side by side", ":material/view_column:", "side-by-side"),
+        (sh.PAGE_ARTICLES, "Articles", ":material/article:", "articles"),
+        (sh.PAGE_UPLOAD, "Upload", ":material/upload:", "upload"),
+        (sh.PAGE_TOPICS, "Topics", ":material/category:", "topics"),
+    ]
+    pages = []
+    for path, title, icon, url_path in spec:
+        if path == sh.PAGE_UPLOAD and sh.read_only():
+            continue
+        if not (ROOT / path).exists():
+            continue
+        if url_path is None:
+            pages.append(st.Page(path, title=title, icon=icon, default=True))
+        else:
+            pages.append(st.Page(path, title=title, icon=icon, url_path=url_path))
+    return pages
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        return None
+
+
+def _check_params(sources: list[str], topic_keys: list[int], stance_keys: list[int]) -> list[str]:
+    """Notices for URL values the widgets below will drop (garbage dates, stale topic keys, unknown outlets)."""
+    qp = st.query_params
+    notes: list[str] = []
+    raw_dates = qp.get_all(sh.K_DATES)
+    if raw_dates:
+        parsed = [_parse_date(v) for v in raw_dates]
+        if len(raw_dates) > 2 or any(d is None for d in parsed):
+            notes.append("Ignored the date range in the link (expected two dates like 2024-11-15): "
+                         + ", ".join(f"`{sh.md_escape(v, 40)}`" for v in raw_dates))
+        elif len(parsed) == 2 and parsed[0] > parsed[1]:
+            notes.append("Ignored the date range in the link: the start date is after the end date.")
+    bad = [v for v in qp.get_all(sh.K_SOURCES) if v not in sources]
+    if bad:
+        notes.append("Unknown source(s) in the link, ignored: " + ", ".join(sh.md_escape(v, 60) for v in bad))
+
+    def _bad_keys(name: str, known: list[int]) -> list[str]:
+        out = []
+        for v in qp.get_all(name):
+            try:
+                ok = int(v) in known and str(int(v)) == v.strip()
+            except ValueError:
+                ok = False
+            if not ok:
+                out.append(v)
+        return out
+
+    bad = _bad_keys(sh.K_TOPICS, topic_keys)
+    if bad:
+        notes.append("Topic(s) in the link no longer exist (the corpus may have been re-clustered), ignored: "
+                     + ", ".join(sh.md_escape(v, 30) for v in bad))
+    bad = _bad_keys(sh.K_STANCES, stance_keys)
+    if bad:
+        notes.append("Stance(s) in the link no longer exist, ignored: " + ", ".join(sh.md_escape(v, 30) for v in bad))
+    gran = qp.get_all(sh.K_GRAN)
+    if gran and gran[-1] not in sh.GRANULARITIES:
+        notes.append(f"Unknown granularity `{sh.md_escape(gran[-1], 20)}` in the link; using week.")
+    und = qp.get_all(sh.K_UNDATED)
+    if und and und[-1].lower() not in {"true", "false"}:
+        notes.append("Ignored an invalid 'undated' value in the link.")
+    return notes
+
+
+def _clear_filters() -> None:
+    st.session_state[sh.K_DATES] = ()
+    st.session_state[sh.K_SOURCES] = []
+    st.session_state[sh.K_TOPICS] = []
+    st.session_state[sh.K_STANCES] = []
+    st.session_state[sh.K_QUERY] = ""
+    st.session_state[sh.K_GRAN] = "week"
+    st.session_state[sh.K_UNDATED] = True
+
+
+def _sidebar() -> None:
+    try:
+        frame = sh.full_frame()
+        topics = sh.topic_labels()
+        stances = sh.stance_labels()
+    except Exception as exc:  # a broken DB must show a notice, not a traceback
+        st.error(f"Cannot open the article store: {sh.md_escape(exc, 200)}")
+        st.stop()
+    sources = sorted(str(s) for s in frame["source"].dropna().unique()) if not frame.empty else []
+    topic_keys = sorted(topics)
+    stance_keys = sorted(stances)
+    notices = _check_params(sources, topic_keys, stance_keys)
+
+    with st.sidebar:
+        st.markdown("**Filters** (saved in the page link)")
+        st.date_input("Published between", value=(), key=sh.K_DATES, bind="query-params",
+                      help="Pick a start and an end date. Empty = all dates.")
+        st.checkbox("Include undated articles", value=True, key=sh.K_UNDATED, bind="query-params",
+                    help="Undated articles can't be placed on a timeline, but are counted apart.")
+        st.multiselect("Sources", sources, key=sh.K_SOURCES, bind="query-params",
+                       placeholder="All sources")
+        st.multiselect("Topics", topic_keys, key=sh.K_TOPICS, bind="query-params",
+                       placeholder="All topics", help="Topic numbers; their names are listed below.")
+        if topics:
+            st.caption("  \n".join(f"**{k}** · {sh.md_escape(lbl, 60)}" for k, lbl in sorted(topics.items())))
+        if stance_keys:
+            st.multiselect("Stances", stance_keys, key=sh.K_STANCES, bind="query-params",
+                           placeholder="All stances", help="Stance numbers within topics; names below.")
+            with st.expander("Stance names"):
+                st.caption("  \n".join(f"**{k}** · {sh.md_escape(lbl, 60)}" for k, lbl in sorted(stances.items())))
+        else:
+            st.multiselect("Stances", [], key=sh.K_STANCES, bind="query-params", placeholder="No stances yet",
+                           disabled=True)
+        st.text_input("Search text", key=sh.K_QUERY, bind="query-params",
+                      placeholder="words or \"a phrase\"", help="Full-text search over titles and texts.")
+        st.segmented_control("Time granularity", list(sh.GRANULARITIES), default="week", key=sh.K_GRAN,
+                             bind="query-params")
+        st.button("Clear filters", on_click=_clear_filters, key="clear_filters")
+        if sh.read_only():
+            st.caption("Read-only mode: uploads and edits are switched off.")
+    for note in notices:
+        st.warning(note, icon=":material/link_off:")
+
+
+pg = st.navigation(_pages())
+_sidebar()
+pg.run()

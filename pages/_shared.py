@@ -1,0 +1,244 @@
+"""Helpers every dashboard page uses, so that pages stay thin: read filters -> call narratives -> draw.
+
+How a page gets its data::
+
+    from pages import _shared as sh
+
+    store = sh.get_store()                 # one Store per process (st.cache_resource)
+    frame = sh.full_frame()                # all articles, cached on store.version()
+    view, f = sh.filtered_frame()          # the sidebar filters (app.py) applied; f is a narratives.filters.Filters
+    if sh.empty_state(view, frame): st.stop()   # says what to do when there is nothing to show
+    sh.chart_caption(view)                 # "N articles · M sources behind this chart"
+    st.plotly_chart(fig, config=sh.plotly_config("topic_over_time"))
+    sh.download_csv(table, "topic_over_time.csv", key="dl_tot")
+
+The sidebar filters live in st.session_state under the keys in FILTER_KEYS (bound to the URL by app.py);
+pages never read st.query_params for them. After any write to the store call sh.after_write() so every
+cached frame is rebuilt (caches are keyed on store.version(), never on DataFrame hashing).
+"""
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from narratives import config
+
+# Sidebar widget keys (= URL query-parameter names) set by app.py.
+K_DATES, K_SOURCES, K_TOPICS, K_STANCES, K_QUERY, K_GRAN, K_UNDATED = (
+    "dr", "source", "topic", "stance", "q", "gran", "undated")
+FILTER_KEYS = (K_DATES, K_SOURCES, K_TOPICS, K_STANCES, K_QUERY, K_GRAN, K_UNDATED)
+GRANULARITIES = ("day", "week", "month")
+THIN = 3  # a chart point / cell backed by fewer articles than this is marked as thin
+
+PAGE_OVERVIEW = "pages/overview.py"
+PAGE_TIMELINE = "pages/timeline.py"
+PAGE_SOURCES = "pages/sources.py"
+PAGE_SIDE_BY_SIDE = "pages/side_by_side.py"
+PAGE_ARTICLES = "pages/articles.py"
+PAGE_UPLOAD = "pages/upload.py"
+PAGE_TOPICS = "pages/topics.py"
+
+
+def read_only() -> bool:
+    """Read-only deployments hide every upload/edit control (env read at call time so tests can flip it)."""
+    return config.READ_ONLY or os.environ.get("NARRATIVES_READ_ONLY", "").lower() in {"1", "true", "yes"}
+
+
+# ---------------------------------------------------------------- store access (cached)
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str):
+    from narratives.store import Store
+    return Store(url)
+
+
+def get_store():
+    """The process-wide Store for NARRATIVES_DB (or the default DB); opened once per URL."""
+    return _open_store(config.default_db_url())
+
+
+def version() -> str:
+    """The store's version string: the key of every cached read below."""
+    return get_store().version()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _frame(url: str, ver: str) -> pd.DataFrame:
+    return _open_store(url).frame()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _search(url: str, ver: str, query: str) -> list[int]:
+    return list(_open_store(url).search(query))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _clusters(url: str, ver: str, kind: str) -> list:
+    return list(_open_store(url).clusters(kind=kind))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _stats(url: str, ver: str) -> dict:
+    return dict(_open_store(url).stats())
+
+
+def full_frame() -> pd.DataFrame:
+    """Every stored article (see Store.frame for the columns); a fresh copy, safe to mutate."""
+    return _frame(config.default_db_url(), version())
+
+
+def stats() -> dict:
+    return _stats(config.default_db_url(), version())
+
+
+def clusters(kind: str) -> list:
+    """Clusters of the latest complete run ('topic' or 'stance'); [] when nothing was clustered yet."""
+    try:
+        return _clusters(config.default_db_url(), version(), kind)
+    except Exception:  # no run yet on some store versions
+        return []
+
+
+def topic_labels() -> dict[int, str]:
+    """Stable topic key -> the label the analyst sees (custom label if set)."""
+    return {int(c.key): c.label for c in clusters("topic")}
+
+
+def stance_labels() -> dict[int, str]:
+    """Stable stance key -> 'label' (stance keys are integers; labels may repeat across topics)."""
+    return {int(c.key): c.label for c in clusters("stance")}
+
+
+def search_ids(query: str) -> list[int]:
+    """Ranked ids of the full-text search (store.search), cached per store version."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    return _search(config.default_db_url(), version(), query)
+
+
+def after_write() -> None:
+    """Call after any write: caches are keyed on store.version(), this just drops old entries early."""
+    _frame.clear()
+    _search.clear()
+    _clusters.clear()
+    _stats.clear()
+
+
+# ---------------------------------------------------------------- filters
+def current_filters():
+    """The sidebar filters as a narratives.filters.Filters (defaults when a key is not set yet)."""
+    from narratives.filters import Filters
+
+    ss = st.session_state
+    dr = ss.get(K_DATES) or ()
+    if isinstance(dr, date):
+        dr = (dr,)
+    start = dr[0] if len(dr) >= 1 else None
+    end = dr[1] if len(dr) >= 2 else None
+    gran = ss.get(K_GRAN) or "week"
+    if gran not in GRANULARITIES:
+        gran = "week"
+    undated = ss.get(K_UNDATED)
+    return Filters(
+        start=start, end=end,
+        sources=list(ss.get(K_SOURCES) or []),
+        topics=[int(t) for t in (ss.get(K_TOPICS) or [])],
+        stances=[int(s) for s in (ss.get(K_STANCES) or [])],
+        query=(ss.get(K_QUERY) or "").strip(),
+        granularity=gran,
+        include_undated=True if undated is None else bool(undated),
+    )
+
+
+def filtered_frame(frame: pd.DataFrame | None = None):
+    """(articles matching the sidebar filters, Filters). Search results keep their rank order."""
+    from narratives.filters import apply
+
+    f = current_filters()
+    if frame is None:
+        frame = full_frame()
+    ids = search_ids(f.query) if f.query else None
+    return apply(frame, f, ids), f
+
+
+# ---------------------------------------------------------------- drawing helpers
+def n_sources(df: pd.DataFrame) -> int:
+    return int(df["source"].dropna().nunique()) if "source" in df else 0
+
+
+def chart_caption(df: pd.DataFrame, extra: str = "") -> None:
+    """The 'N articles · M sources' line under every chart (what the chart is built on)."""
+    n = len(df)
+    text = f"{n:,} article{'s' if n != 1 else ''} · {n_sources(df):,} source{'s' if n_sources(df) != 1 else ''}"
+    if extra:
+        text += f" · {extra}"
+    st.caption(text)
+
+
+def thin_note() -> None:
+    st.caption(f"Hollow / faded marks are backed by fewer than {THIN} articles: read them with care.")
+
+
+def safe_cell(value):
+    """Neutralise spreadsheet formulas (=, +, -, @, tab, CR) in exported text cells."""
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(safe_cell)
+    return out.to_csv(index=False).encode("utf-8")
+
+
+def download_csv(df: pd.DataFrame, file_name: str, key: str, label: str = "Download data (CSV)") -> None:
+    """CSV of exactly the data behind a chart/table, formula cells neutralised."""
+    st.download_button(label, data=to_csv_bytes(df), file_name=file_name, mime="text/csv", key=key,
+                       disabled=df.empty)
+
+
+def plotly_config(name: str) -> dict:
+    """Modebar config: 'Download as PNG' saves a 2x PNG named after the chart."""
+    return {"displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+
+
+def empty_state(view: pd.DataFrame, frame: pd.DataFrame | None = None) -> bool:
+    """Show what to do when there is nothing to draw; True when the page should stop."""
+    if frame is not None and frame.empty:
+        st.info("No articles stored yet. Add some on the **Upload** page "
+                "(or run `python -m narratives seed`).")
+        if not read_only():
+            st.page_link(PAGE_UPLOAD, label="Go to Upload", icon=":material/upload:")
+        return True
+    if view.empty:
+        st.info("No articles match the current filters. Widen the date range or clear filters in the sidebar.")
+        return True
+    return False
+
+
+def no_clusters_note() -> None:
+    st.info("Articles are not clustered yet: topics and stances appear after clustering "
+            "(Topics page → Re-run clustering).")
+
+
+def source_label(value) -> str:
+    return "(unknown source)" if value is None or pd.isna(value) else str(value)
+
+
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
+
+
+def md_escape(text, limit: int | None = None) -> str:
+    """Escape markdown/HTML-ish characters so untrusted text (article titles, URL params) shows as text."""
+    s = "" if text is None else str(text)
+    if limit and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    s = " ".join(s.split())
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
