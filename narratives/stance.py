@@ -1,0 +1,258 @@
+"""StanceModel: cluster the articles of ONE topic by the position they take, plus stance_sentences().
+
+Why these features: within one topic the subject words are shared, so plain TF-IDF mostly separates
+sub-subjects, not positions. The position shows in general rhetorical markers: who is cited
+(attribution), whether a claim is refuted (denial), confirmed, or hedged, negation, evaluative words,
+quoted speech and questions. Those rates (standardised) are combined with a topic-residual TF-IDF
+(the topic's centroid subtracted, so what is left is how an article differs from the others).
+The word lists are general English news vocabulary, not picked from any evaluation set.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+from . import textfeatures as tf
+
+# category -> (label shown in names, words/phrases). Phrases are matched as whole words, lowercased.
+LEXICON: dict[str, tuple[str, list[str]]] = {
+    "denial": ("denial", """denied denies deny denying denial dismissed dismisses dismiss rejected
+        rejects reject refuted refutes refute debunked debunk debunks false falsely fake fakes hoax
+        hoaxes baseless untrue fabricated fabrication bogus unfounded speculation speculations
+        speculative misleading myth satire satirical incorrect inaccurate nonsense rumours-denied
+        no_evidence not_true not_real never_happened no_truth no_basis no_such categorically
+        quashed quash dropped contradicted contradicts disputes disputed""".split()),
+    "confirmation": ("confirmation", """confirmed confirms confirm confirming verified verify
+        proved proves proven evidence_shows acknowledged acknowledges admitted admits admit
+        officially announced revealed reveals established indeed genuine authentic""".split()),
+    "hedging": ("hedged", """reportedly allegedly alleged purportedly apparently appears appear
+        may might could possibly perhaps unconfirmed unverified rumour rumours rumor rumors
+        rumoured rumored claims claimed claim supposedly unclear suggest suggests suggested
+        speculate believed""".split()),
+    "attribution": ("attributed", """said says told stated states according_to reported reports
+        announced insisted insists explained added noted spokesperson spokesman spokeswoman
+        statement sources source official officials""".split()),
+    "negation": ("negation", """not no never nothing none neither nor without cannot""".split()),
+    "negative": ("critical", """fraud abuse crisis threat attack attacks fear fears concern
+        concerns failed failure blame blamed criticism criticised criticized condemn condemned
+        illegal harm harmful danger dangerous worst scandal outrage angry anger worried
+        problem problems pressure""".split()),
+    "positive": ("supportive", """support supports supported praise praised welcome welcomed
+        cooperation success successful agreement commitment friendship trust progress benefit
+        benefits appreciated positive strong secure safety""".split()),
+}
+CATEGORIES = list(LEXICON)
+# extra, non-lexicon features: quoted-speech share, questions per sentence
+EXTRA = ["quotes", "questions"]
+FEATURE_NAMES = CATEGORIES + EXTRA
+
+_WORD = re.compile(r"[a-z]+(?:'t)?")
+_QUOTE = re.compile(r"[\"“”][^\"“”]{3,}?[\"“”]")
+_NT = re.compile(r"n't\b|n’t\b")
+
+
+def _phrase_sets():
+    single: dict[str, list[str]] = {}
+    phrases: dict[str, list[tuple[str, ...]]] = {}
+    for cat, (_, words) in LEXICON.items():
+        for w in words:
+            if "_" in w:
+                phrases.setdefault(cat, []).append(tuple(w.split("_")))
+            elif "-" in w:
+                continue
+            else:
+                single.setdefault(w, []).append(cat)
+    return single, phrases
+
+
+_SINGLE, _PHRASES = _phrase_sets()
+
+
+def lexicon_hits(text: str) -> tuple[dict[str, list[str]], int]:
+    """Lexicon words found in text, per category, and the number of word tokens."""
+    low = (text or "").lower().replace("’", "'")
+    toks = _WORD.findall(low)
+    hits: dict[str, list[str]] = {c: [] for c in CATEGORIES}
+    for i, t in enumerate(toks):
+        for cat in _SINGLE.get(t, ()):
+            hits[cat].append(t)
+        for cat, plist in _PHRASES.items():
+            for p in plist:
+                if toks[i:i + len(p)] == list(p):
+                    hits[cat].append(" ".join(p))
+    hits["negation"].extend(["n't"] * len(_NT.findall(low)))
+    return hits, len(toks)
+
+
+def lexicon_features(text: str) -> np.ndarray:
+    """Per-document rates: lexicon hits per 100 words, quoted-speech share, questions per sentence."""
+    hits, n_tok = lexicon_hits(text)
+    denom = max(n_tok, 1) / 100.0
+    rates = [len(hits[c]) / denom for c in CATEGORIES]
+    chars = max(len(text or ""), 1)
+    quoted = sum(len(m) for m in _QUOTE.findall(text or "")) / chars
+    n_sent = max(len(tf.split_sentences(text or "")), 1)
+    questions = (text or "").count("?") / n_sent
+    return np.array(rates + [quoted, questions], dtype=np.float64)
+
+
+def stance_sentences(text: str, limit: int = 3) -> list[str]:
+    """The sentences of text that carry a position (denials, confirmations, hedges, attributed quotes).
+
+    Ranked by a weighted count of stance markers; returned in document order so they read naturally.
+    Sentences with no marker are never returned.
+    """
+    if not text or limit <= 0:
+        return []
+    weights = {"denial": 3.0, "confirmation": 2.0, "hedging": 1.0, "attribution": 1.0, "negation": 0.5,
+               "negative": 0.3, "positive": 0.3}
+    scored = []
+    for i, s in enumerate(tf.split_sentences(text)):
+        if len(s) < 20 or len(s) > 600:
+            continue
+        hits, _ = lexicon_hits(s)
+        score = sum(weights[c] * len(h) for c, h in hits.items())
+        if _QUOTE.search(s) or s.lstrip().startswith(("\"", "“")):
+            score += 1.5
+        has_marker = any(hits[c] for c in ("denial", "confirmation", "hedging", "attribution"))
+        if score > 0 and has_marker:
+            scored.append((score, i, s))
+    top = sorted(scored, key=lambda x: (-x[0], x[1]))[:limit]
+    return [s for _, _, s in sorted(top, key=lambda x: x[1])]
+
+
+class StanceModel(BaseEstimator, ClusterMixin):
+    """Cluster the texts of one topic by stance.
+
+    Parameters: n_stances "auto" or int; random_state; lexicon_weight / residual_weight scale the two
+    feature blocks; k_max bounds the auto search; n_terms kept per stance.
+    """
+
+    def __init__(self, n_stances="auto", random_state=0, lexicon_weight=1.0, residual_weight=1.0,
+                 k_max=4, n_terms=8):
+        self.n_stances = n_stances
+        self.random_state = random_state
+        self.lexicon_weight = lexicon_weight
+        self.residual_weight = residual_weight
+        self.k_max = k_max
+        self.n_terms = n_terms
+
+    def _features(self, texts, fit: bool):
+        L = np.vstack([lexicon_features(t) for t in texts]) if texts else np.zeros((0, len(FEATURE_NAMES)))
+        if fit:
+            self.lex_mean_ = L.mean(axis=0)
+            sd = L.std(axis=0)
+            self.lex_scale_ = np.where(sd > 1e-9, sd, 1.0)
+        Lz = (L - self.lex_mean_) / self.lex_scale_
+        blocks = [self.lexicon_weight * Lz / np.sqrt(L.shape[1])]
+        if self.vectorizer_ is not None:
+            X = self.vectorizer_.transform(texts)
+            R = X.toarray() - self.tfidf_mean_
+            R = tf.l2(R)
+            blocks.append(self.residual_weight * R)
+        return np.hstack(blocks).astype(np.float64), L
+
+    def fit(self, texts, y=None):
+        """Fit on the texts of one topic; degenerate inputs give fewer (possibly one) stances."""
+        texts = tf.clean_texts(texts)
+        n = len(texts)
+        if n == 0:
+            raise ValueError("StanceModel.fit needs at least one text")
+        vec = tf.make_vectorizer(n, max_features=20_000, ngram_range=(1, 1))
+        vec, X = tf.fit_vectorizer(vec, texts, random_state=self.random_state or 0)
+        if X is None or X.nnz == 0:
+            self.vectorizer_ = None
+            self.tfidf_mean_ = None
+        else:
+            self.vectorizer_ = vec
+            self.tfidf_mean_ = np.asarray(X.mean(axis=0)).ravel()
+        F, L = self._features(texts, fit=True)
+        n_distinct = len(np.unique(np.round(F, 6), axis=0))
+        self.k_scores_ = {}
+        if self.n_stances == "auto":
+            k = self._choose_k(F, n_distinct)
+        else:
+            k = int(self.n_stances)
+            if k < 1:
+                raise ValueError("n_stances must be >= 1 or 'auto'")
+        k = max(1, min(k, n_distinct))
+        if k == 1:
+            labels = np.zeros(n, dtype=int)
+        else:
+            labels = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit(F).labels_
+        self._finish(texts, F, L, X, labels)
+        return self
+
+    def _choose_k(self, F, n_distinct):
+        """Silhouette over k=2..k_max (few clusters: stances are few); one stance when no structure."""
+        n = F.shape[0]
+        if n_distinct <= 2:
+            return n_distinct
+        best_k, best = 1, 0.05  # below this silhouette there is no real split
+        for k in range(2, min(self.k_max, n_distinct - 1, n - 1) + 1):
+            lab = KMeans(n_clusters=k, n_init=5, random_state=self.random_state).fit(F).labels_
+            if len(set(lab)) < 2:
+                continue
+            s = float(silhouette_score(F, lab))
+            self.k_scores_[k] = s
+            if s > best:
+                best_k, best = k, s
+        return best_k
+
+    def _finish(self, texts, F, L, X, labels):
+        labels = np.asarray(labels)
+        uniq, counts = np.unique(labels, return_counts=True)
+        order = uniq[np.argsort(-counts, kind="stable")]
+        remap = {int(old): new for new, old in enumerate(order)}
+        labels = np.array([remap[int(v)] for v in labels], dtype=int)
+        k = len(order)
+        self.labels_ = labels
+        self.n_stances_ = k
+        self.centers_ = np.vstack([F[labels == c].mean(axis=0) for c in range(k)])
+        Fn = tf.l2(F)
+        self.representatives_ = tf.representatives(Fn, labels, tf.l2(self.centers_))
+        # terms: lexicon words over-represented in the cluster, then residual TF-IDF terms
+        Lz = (L - self.lex_mean_) / self.lex_scale_
+        word_counts = [lexicon_hits(t)[0] for t in texts]
+        tfidf_terms = (tf.distinguishing_terms(X, labels, self.vectorizer_.get_feature_names_out(),
+                                               n_terms=self.n_terms)
+                       if self.vectorizer_ is not None else [[] for _ in range(k)])
+        self.stance_terms_, self.stance_names_ = [], []
+        for c in range(k):
+            mask = labels == c
+            zc = Lz[mask].mean(axis=0)
+            cats = [CATEGORIES[i] for i in np.argsort(-zc[: len(CATEGORIES)], kind="stable")
+                    if zc[i] > 0 and CATEGORIES[i] not in ("negation",)]
+            lead = LEXICON[cats[0]][0] if cats else None
+            lex_words: dict[str, float] = {}
+            for i in np.flatnonzero(mask):
+                for cat in cats[:2]:
+                    for w in word_counts[i][cat]:
+                        lex_words[w] = lex_words.get(w, 0) + 1
+            # a word counts for the cluster when it is more frequent there than elsewhere
+            others = max(int((~mask).sum()), 1)
+            scored = []
+            for w, cnt in lex_words.items():
+                out_cnt = sum(word_counts[i][cat].count(w) for i in np.flatnonzero(~mask) for cat in cats[:2])
+                scored.append((cnt / mask.sum() - out_cnt / others, cnt, w))
+            lex_top = [w for s, _, w in sorted(scored, key=lambda x: (-x[0], -x[1], x[2])) if s > 0][:4]
+            terms = list(dict.fromkeys(lex_top + tfidf_terms[c]))[: self.n_terms]
+            self.stance_terms_.append(terms)
+            name_terms = ([lead] if lead else []) + [t for t in terms if t != lead]
+            self.stance_names_.append(tf.name_from_terms(name_terms) if name_terms else "(no terms)")
+
+    def predict(self, texts) -> np.ndarray:
+        """Nearest stance centre for new texts of the same topic."""
+        texts = tf.clean_texts(texts)
+        if not texts:
+            return np.zeros(0, dtype=int)
+        F, _ = self._features(texts, fit=False)
+        d = ((F[:, None, :] - self.centers_[None, :, :]) ** 2).sum(axis=2)
+        return np.argmin(d, axis=1).astype(int)
+
+    def fit_predict(self, texts, y=None):
+        return self.fit(texts).labels_
