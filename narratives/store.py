@@ -1,0 +1,646 @@
+"""The article store: one database holding articles, clustering runs, cluster labels and merges.
+
+SQLAlchemy Core (not the ORM) so the same schema runs on PostgreSQL given a URL; the default is an
+SQLite file under data/ in WAL mode with a busy timeout, because several processes write at once
+(two upload sessions plus a CLI ingest). Write transactions on SQLite start with BEGIN IMMEDIATE so two
+writers queue on the lock instead of failing on a read->write upgrade.
+
+Full-text search: an FTS5 table (external content = articles) kept in sync inside the same transaction
+as the article row. On other dialects search falls back to ILIKE on title/text (slower, unranked; a
+tsvector index is the production answer there).
+
+`version()` is a counter in `meta` bumped by every write transaction: the dashboard's cache key.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from . import config, dedupe
+from .errors import StoreError
+from .records import Article, Cluster, ClusterRun, IngestResult
+
+metadata = sa.MetaData()
+
+articles = sa.Table(
+    "articles", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("title", sa.Text, nullable=False, default=""),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("source", sa.String(300), nullable=True),
+    sa.Column("published", sa.Date, nullable=True),
+    sa.Column("url", sa.Text, nullable=True),
+    sa.Column("language", sa.String(16), nullable=True),
+    sa.Column("file_name", sa.Text, nullable=True),
+    sa.Column("content_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("minhash", sa.LargeBinary, nullable=True),
+    sa.Column("n_chars", sa.Integer, nullable=False, default=0),
+    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("articles.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("similarity", sa.Float, nullable=True),
+    sa.Column("ingested_at", sa.DateTime, nullable=False),
+    sa.Index("ix_articles_source", "source"),
+    sa.Index("ix_articles_published", "published"),
+    sa.Index("ix_articles_duplicate_of", "duplicate_of"),
+)
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("n_articles", sa.Integer, nullable=False, default=0),
+    sa.Column("n_topics", sa.Integer, nullable=False, default=0),
+    sa.Column("model", sa.LargeBinary, nullable=True),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Index("ix_runs_status", "status", "id"),
+)
+
+assignments = sa.Table(
+    "assignments", metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("article_id", sa.Integer, sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_key", sa.Integer, nullable=False),
+    sa.Column("stance_key", sa.Integer, nullable=True),
+    sa.Index("ix_assignments_article", "article_id"),
+    sa.Index("ix_assignments_topic", "run_id", "topic_key"),
+)
+
+clusters = sa.Table(
+    "clusters", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("key", sa.Integer, nullable=False),
+    sa.Column("topic_key", sa.Integer, nullable=True),
+    sa.Column("auto_label", sa.Text, nullable=False, default=""),
+    sa.Column("terms", sa.JSON, nullable=False),
+    sa.Column("representative_ids", sa.JSON, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False, default=0),
+    sa.UniqueConstraint("run_id", "kind", "key", name="uq_clusters_run_kind_key"),
+)
+
+labels = sa.Table(
+    "labels", metadata,
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("key", sa.Integer, primary_key=True),
+    sa.Column("topic_key", sa.Integer, nullable=True),
+    sa.Column("label", sa.Text, nullable=False),
+)
+
+merges = sa.Table(
+    "merges", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("kept_key", sa.Integer, nullable=False),
+    sa.Column("merged_key", sa.Integer, nullable=False),
+    sa.Column("topic_key", sa.Integer, nullable=True),
+    sa.Column("run_id", sa.Integer, nullable=True),
+)
+
+meta = sa.Table(
+    "meta", metadata,
+    sa.Column("key", sa.String(32), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+FRAME_COLUMNS = ["id", "title", "source", "published", "url", "file_name", "ingested_at", "n_chars",
+                 "duplicate_of", "topic", "topic_label", "stance", "stance_label"]
+_WORD = re.compile(r"\w+")
+_UPDATABLE = {"title", "source", "published", "url", "language"}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _one_line(exc: BaseException) -> str:
+    msg = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return msg[0] if msg else type(exc).__name__
+
+
+class Store:
+    """Thread-safe handle on one database (an Engine with pooled connections)."""
+
+    def __init__(self, url: str | None = None):
+        self.url = url or config.default_db_url()
+        self._index: dedupe.NearDuplicateIndex | None = None
+        self._index_max_id = 0
+        self._lock = threading.RLock()
+        try:
+            parsed = sa.engine.make_url(self.url)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a user error
+            raise StoreError(f"bad database URL {self.url!r}: {_one_line(exc)}") from None
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        kwargs: dict = {}
+        if self.is_sqlite:
+            db = parsed.database
+            if db and db != ":memory:" and not db.startswith("file:"):
+                try:
+                    Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot create the folder for {db}: {exc.strerror}") from None
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        try:
+            self.engine = sa.create_engine(parsed, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - missing driver etc.
+            raise StoreError(f"cannot open database {self.url}: {_one_line(exc)}") from None
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self._create_schema()
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def _write(self, bump: bool = True) -> Iterator[sa.Connection]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite); bumps the version counter."""
+        with self.engine.connect() as conn:
+            conn.execution_options(write=True)
+            with conn.begin():
+                yield conn
+                if bump:
+                    conn.execute(meta.update().where(meta.c.key == "version").values(value=meta.c.value + 1))
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database read failed ({self.url}): {_one_line(exc)}") from None
+
+    def _guard(self, what: str):
+        store = self
+
+        class _G:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, et, exc, tb):
+                if exc is not None and isinstance(exc, SQLAlchemyError):
+                    raise StoreError(f"{what} failed ({store.url}): {_one_line(exc)}") from None
+                return False
+        return _G()
+
+    def _create_schema(self) -> None:
+        with self._guard("opening the database"):
+            with self._write(bump=False) as conn:
+                metadata.create_all(conn)
+                if self.is_sqlite:
+                    conn.exec_driver_sql(
+                        "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
+                        "title, text, content='articles', content_rowid='id', "
+                        "tokenize='unicode61 remove_diacritics 2')")
+                if conn.execute(sa.select(meta.c.value).where(meta.c.key == "version")).first() is None:
+                    conn.execute(meta.insert().values(key="version", value=0))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # FTS maintenance (separate methods so tests can inject failures mid-transaction)
+    def _fts_insert(self, conn: sa.Connection, article_id: int, title: str, text: str) -> None:
+        if self.is_sqlite:
+            conn.exec_driver_sql("INSERT INTO articles_fts(rowid, title, text) VALUES (?, ?, ?)",
+                                 (article_id, title, text))
+
+    def _fts_delete(self, conn: sa.Connection, article_id: int, title: str, text: str) -> None:
+        if self.is_sqlite:
+            conn.exec_driver_sql(
+                "INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                (article_id, title, text))
+
+    # ------------------------------------------------------------------ articles
+    def _refresh_index(self, conn: sa.Connection) -> dedupe.NearDuplicateIndex:
+        """Load signatures of originals added since we last looked (by us or another process)."""
+        max_id = conn.execute(sa.select(sa.func.max(articles.c.id))).scalar() or 0
+        if self._index is None:
+            self._index, self._index_max_id = dedupe.NearDuplicateIndex(), 0
+        if max_id > self._index_max_id:
+            rows = conn.execute(
+                sa.select(articles.c.id, articles.c.minhash)
+                .where(articles.c.id > self._index_max_id, articles.c.duplicate_of.is_(None),
+                       articles.c.minhash.is_not(None))).all()
+            for aid, sig in rows:
+                self._index.add(aid, bytes(sig))
+            self._index_max_id = max_id
+        return self._index
+
+    def add_article(self, article: Article) -> IngestResult:
+        """Store one article in ONE transaction; exact duplicates write nothing."""
+        name = article.file_name or (article.title or "article")[:60]
+        text = article.text or ""
+        chash, sig = dedupe.fingerprint(text)
+        title = (article.title or "").strip()
+        source = (article.source or "").strip() or None
+        with self._lock, self._guard(f"storing {name}"):
+            try:
+                with self._write() as conn:
+                    dup = conn.execute(sa.select(articles.c.id).where(articles.c.content_hash == chash)).scalar()
+                    if dup is not None:
+                        raise _Duplicate(dup)
+                    index = self._refresh_index(conn)
+                    near = index.query(sig)
+                    if near is not None and conn.execute(
+                            sa.select(articles.c.id).where(articles.c.id == near[0])).scalar() is None:
+                        index.remove(near[0])  # deleted meanwhile
+                        near = None
+                    now = _now()
+                    new_id = conn.execute(articles.insert().values(
+                        title=title, text=text, source=source, published=article.published, url=article.url,
+                        language=article.language, file_name=article.file_name, content_hash=chash,
+                        minhash=sig, n_chars=len(text), duplicate_of=near[0] if near else None,
+                        similarity=round(near[1], 4) if near else None, ingested_at=now,
+                    )).inserted_primary_key[0]
+                    self._fts_insert(conn, new_id, title, text)
+            except _Duplicate as d:
+                return IngestResult(name, "duplicate", title=title or None, duplicate_of=d.id)
+            except IntegrityError:
+                # a concurrent writer stored the same text between our check and our insert
+                with self._read() as conn:
+                    dup = conn.execute(sa.select(articles.c.id).where(articles.c.content_hash == chash)).scalar()
+                if dup is None:
+                    raise
+                return IngestResult(name, "duplicate", title=title or None, duplicate_of=dup)
+            except BaseException:
+                self._index = None  # the in-memory index may be ahead of the database: rebuild lazily
+                raise
+            # commit succeeded: only now is the new original searchable as a near-dup target
+            if near is None:
+                index.add(new_id, sig)
+            self._index_max_id = max(self._index_max_id, new_id)
+        article.id, article.content_hash, article.ingested_at = new_id, chash, now
+        article.duplicate_of = near[0] if near else None
+        article.similarity = near[1] if near else None
+        if near:
+            return IngestResult(name, "near_duplicate", article_id=new_id, title=title or None, duplicate_of=near[0])
+        return IngestResult(name, "added", article_id=new_id, title=title or None)
+
+    def get_article(self, article_id: int) -> Article | None:
+        with self._read() as conn:
+            r = conn.execute(sa.select(articles).where(articles.c.id == int(article_id))).mappings().first()
+        if r is None:
+            return None
+        return Article(title=r["title"], text=r["text"], source=r["source"], published=r["published"],
+                       url=r["url"], language=r["language"], file_name=r["file_name"],
+                       content_hash=r["content_hash"], id=r["id"], ingested_at=r["ingested_at"],
+                       duplicate_of=r["duplicate_of"], similarity=r["similarity"])
+
+    def update_article(self, article_id: int, **fields) -> None:
+        """Correct metadata (title, source, published, url, language); keeps the FTS row in sync."""
+        bad = set(fields) - _UPDATABLE
+        if bad:
+            raise StoreError(f"cannot update field(s) {', '.join(sorted(bad))}")
+        if "source" in fields:
+            fields["source"] = (fields["source"] or "").strip() or None
+        if isinstance(fields.get("published"), datetime):
+            fields["published"] = fields["published"].date()
+        if not fields:
+            return
+        with self._guard(f"updating article {article_id}"), self._write() as conn:
+            old = conn.execute(sa.select(articles.c.title, articles.c.text)
+                               .where(articles.c.id == article_id)).first()
+            if old is None:
+                raise StoreError(f"no article #{article_id}")
+            if "title" in fields:
+                fields["title"] = (fields["title"] or "").strip()
+            conn.execute(articles.update().where(articles.c.id == article_id).values(**fields))
+            if "title" in fields and fields["title"] != old.title:
+                self._fts_delete(conn, article_id, old.title, old.text)
+                self._fts_insert(conn, article_id, fields["title"], old.text)
+
+    def delete_article(self, article_id: int) -> None:
+        with self._lock, self._guard(f"deleting article {article_id}"), self._write() as conn:
+            old = conn.execute(sa.select(articles.c.title, articles.c.text)
+                               .where(articles.c.id == article_id)).first()
+            if old is None:
+                return
+            self._fts_delete(conn, article_id, old.title, old.text)
+            conn.execute(articles.delete().where(articles.c.id == article_id))
+            self._index = None
+
+    def count(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar() or 0)
+
+    def search(self, query: str, limit: int = 1000) -> list[int]:
+        """Ranked article ids (FTS5 bm25, titles weigh double). Bad FTS syntax never raises."""
+        query = (query or "").strip()[:500]
+        if not query:
+            return []
+        terms = _WORD.findall(query)
+        with self._read() as conn:
+            if not self.is_sqlite:
+                if not terms:
+                    return []
+                cond = sa.and_(*[sa.or_(articles.c.title.ilike(f"%{t}%"), articles.c.text.ilike(f"%{t}%"))
+                                 for t in terms[:20]])
+                return list(conn.execute(sa.select(articles.c.id).where(cond).order_by(articles.c.id)
+                                         .limit(limit)).scalars())
+            sql = ("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
+                   "ORDER BY bm25(articles_fts, 2.0, 1.0), rowid LIMIT ?")
+            try:
+                return [r[0] for r in conn.exec_driver_sql(sql, (query, int(limit))).all()]
+            except SQLAlchemyError:
+                conn.rollback()
+            if not terms:
+                return []
+            phrase = " ".join('"%s"' % t for t in terms[:50])
+            try:
+                return [r[0] for r in conn.exec_driver_sql(sql, (phrase, int(limit))).all()]
+            except SQLAlchemyError:
+                return []
+
+    def texts(self, ids: list[int] | None = None, *, originals_only: bool = False
+              ) -> tuple[list[int], list[str], list[str]]:
+        """(ids, titles, texts) in id order; `originals_only` skips near-duplicates."""
+        q = sa.select(articles.c.id, articles.c.title, articles.c.text).order_by(articles.c.id)
+        if originals_only:
+            q = q.where(articles.c.duplicate_of.is_(None))
+        with self._read() as conn:
+            if ids is None:
+                rows = conn.execute(q).all()
+            else:
+                rows = []
+                ids = [int(i) for i in ids]
+                for i in range(0, len(ids), 900):
+                    rows += conn.execute(q.where(articles.c.id.in_(ids[i:i + 900]))).all()
+                rows.sort(key=lambda r: r[0])
+        return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+    def duplicate_map(self) -> dict[int, int]:
+        """near-duplicate id -> original id."""
+        with self._read() as conn:
+            return dict(conn.execute(sa.select(articles.c.id, articles.c.duplicate_of)
+                                     .where(articles.c.duplicate_of.is_not(None))).all())
+
+    # ------------------------------------------------------------------ frames for the pages
+    def _latest_run_id(self, conn: sa.Connection) -> int:
+        rid = conn.execute(sa.select(sa.func.max(runs.c.id)).where(runs.c.status == "complete")).scalar()
+        return int(rid) if rid is not None else -1
+
+    def frame(self) -> pd.DataFrame:
+        """One row per article with the latest complete run's clusters (one query, no text column)."""
+        ct, cs = clusters.alias("ct"), clusters.alias("cs")
+        lt, ls = labels.alias("lt"), labels.alias("ls")
+        asg = assignments.alias("s")
+        with self._read() as conn:
+            rid = self._latest_run_id(conn)
+            pub = sa.type_coerce(articles.c.published, sa.String) if self.is_sqlite else articles.c.published
+            ing = sa.type_coerce(articles.c.ingested_at, sa.String) if self.is_sqlite else articles.c.ingested_at
+            q = (sa.select(articles.c.id, articles.c.title, articles.c.source, pub.label("published"),
+                           articles.c.url, articles.c.file_name, ing.label("ingested_at"), articles.c.n_chars,
+                           articles.c.duplicate_of, asg.c.topic_key,
+                           sa.func.coalesce(lt.c.label, ct.c.auto_label), asg.c.stance_key,
+                           sa.func.coalesce(ls.c.label, cs.c.auto_label))
+                 .select_from(articles
+                              .outerjoin(asg, sa.and_(asg.c.article_id == articles.c.id, asg.c.run_id == rid))
+                              .outerjoin(ct, sa.and_(ct.c.run_id == rid, ct.c.kind == "topic",
+                                                     ct.c.key == asg.c.topic_key))
+                              .outerjoin(lt, sa.and_(lt.c.kind == "topic", lt.c.key == asg.c.topic_key))
+                              .outerjoin(cs, sa.and_(cs.c.run_id == rid, cs.c.kind == "stance",
+                                                     cs.c.key == asg.c.stance_key))
+                              .outerjoin(ls, sa.and_(ls.c.kind == "stance", ls.c.key == asg.c.stance_key)))
+                 .order_by(articles.c.id))
+            rows = conn.execute(q).all()
+        df = pd.DataFrame.from_records(rows, columns=FRAME_COLUMNS, nrows=len(rows))
+        df["id"] = df["id"].astype("int64")
+        df["n_chars"] = df["n_chars"].astype("int64")
+        for col in ("title", "topic_label", "stance_label"):
+            df[col] = df[col].fillna("").astype("str")
+        for col in ("source", "url", "file_name"):
+            df[col] = df[col].astype("str")
+            df.loc[df[col].isna() | (df[col] == ""), col] = pd.NA
+        df["published"] = pd.to_datetime(df["published"], errors="coerce", format="ISO8601").astype("datetime64[ns]")
+        df["ingested_at"] = pd.to_datetime(df["ingested_at"], errors="coerce",
+                                           format="ISO8601").astype("datetime64[ns]")
+        for col in ("duplicate_of", "topic", "stance"):
+            df[col] = df[col].astype("Int64")
+        return df
+
+    def version(self) -> str:
+        """Changes on every write: articles, runs, labels, merges."""
+        with self._read() as conn:
+            v = conn.execute(sa.select(meta.c.value).where(meta.c.key == "version")).scalar()
+        return str(v or 0)
+
+    def stats(self) -> dict:
+        """Corpus summary for the CLI and the overview page."""
+        with self._read() as conn:
+            r = conn.execute(sa.select(
+                sa.func.count(),
+                sa.func.count(sa.distinct(articles.c.source)),
+                sa.func.count(articles.c.published),
+                sa.func.min(articles.c.published),
+                sa.func.max(articles.c.published),
+                sa.func.count(articles.c.duplicate_of))).first()
+            n_runs = conn.execute(sa.select(sa.func.count()).select_from(runs)
+                                  .where(runs.c.status == "complete")).scalar()
+            rid = self._latest_run_id(conn)
+            n_topics = conn.execute(sa.select(sa.func.count()).select_from(clusters)
+                                    .where(clusters.c.run_id == rid, clusters.c.kind == "topic")).scalar()
+        n, n_src, dated, first, last, dups = r
+        return {"articles": int(n), "sources": int(n_src), "dated": int(dated), "undated": int(n - dated),
+                "first": _as_date(first), "last": _as_date(last), "duplicates": int(dups),
+                "runs": int(n_runs or 0), "topics": int(n_topics or 0)}
+
+    # ------------------------------------------------------------------ clustering runs
+    def start_run(self, params: dict) -> int:
+        with self._guard("starting a clustering run"), self._write() as conn:
+            return int(conn.execute(runs.insert().values(
+                created_at=_now(), status="running", params=dict(params), n_articles=0, n_topics=0
+            )).inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, assignments_: list[tuple[int, int, int | None]],
+                   clusters_: list[Cluster], model_blob: bytes | None) -> None:
+        """Persist a run's assignments + clusters and mark it complete, all in one transaction."""
+        with self._guard(f"saving clustering run {run_id}"), self._write() as conn:
+            existing = set(conn.execute(sa.select(articles.c.id)).scalars())
+            rows = [{"run_id": run_id, "article_id": int(a), "topic_key": int(t),
+                     "stance_key": None if s is None else int(s)}
+                    for a, t, s in assignments_ if int(a) in existing]  # articles deleted meanwhile
+            if rows:
+                conn.execute(assignments.insert(), rows)
+            crow = [{"run_id": run_id, "kind": c.kind, "key": int(c.key),
+                     "topic_key": None if c.topic_key is None else int(c.topic_key),
+                     "auto_label": c.auto_label, "terms": list(c.terms),
+                     "representative_ids": [int(i) for i in c.representative_ids], "size": int(c.size)}
+                    for c in clusters_]
+            if crow:
+                conn.execute(clusters.insert(), crow)
+            conn.execute(runs.update().where(runs.c.id == run_id).values(
+                status="complete", n_articles=len(rows), model=model_blob,
+                n_topics=sum(1 for c in clusters_ if c.kind == "topic")))
+
+    def fail_run(self, run_id: int, message: str) -> None:
+        msg = (message or "failed").strip().splitlines()
+        with self._guard("recording a failed run"), self._write() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id)
+                         .values(status="failed", message=(msg[0] if msg else "failed")[:500]))
+
+    def latest_run(self) -> ClusterRun | None:
+        """Newest COMPLETE run: readers never see a half-written run."""
+        with self._read() as conn:
+            r = conn.execute(sa.select(runs.c.id, runs.c.created_at, runs.c.status, runs.c.params,
+                                       runs.c.n_articles, runs.c.n_topics)
+                             .where(runs.c.status == "complete").order_by(runs.c.id.desc()).limit(1)).first()
+        if r is None:
+            return None
+        return ClusterRun(id=r.id, created_at=r.created_at, status=r.status, params=r.params or {},
+                          n_articles=r.n_articles, n_topics=r.n_topics)
+
+    def run_status(self, run_id: int) -> tuple[str, str | None] | None:
+        with self._read() as conn:
+            r = conn.execute(sa.select(runs.c.status, runs.c.message).where(runs.c.id == run_id)).first()
+        return (r[0], r[1]) if r else None
+
+    def run_model(self, run_id: int) -> bytes | None:
+        with self._read() as conn:
+            return conn.execute(sa.select(runs.c.model).where(runs.c.id == run_id)).scalar()
+
+    def clusters(self, run_id: int | None = None, kind: str | None = None) -> list[Cluster]:
+        """Clusters of a run (default: latest complete), with analysts' labels applied."""
+        with self._read() as conn:
+            if run_id is None:
+                run_id = self._latest_run_id(conn)
+            q = (sa.select(clusters, labels.c.label)
+                 .select_from(clusters.outerjoin(labels, sa.and_(labels.c.kind == clusters.c.kind,
+                                                                 labels.c.key == clusters.c.key)))
+                 .where(clusters.c.run_id == run_id).order_by(clusters.c.kind.desc(), clusters.c.key))
+            if kind:
+                q = q.where(clusters.c.kind == kind)
+            rows = conn.execute(q).mappings().all()
+        return [Cluster(run_id=r["run_id"], kind=r["kind"], key=r["key"], topic_key=r["topic_key"],
+                        label=r["label"] or r["auto_label"], auto_label=r["auto_label"],
+                        terms=list(r["terms"] or []), representative_ids=list(r["representative_ids"] or []),
+                        size=r["size"], custom=r["label"] is not None) for r in rows]
+
+    def run_assignments(self, run_id: int) -> list[tuple[int, int, int | None]]:
+        """(article id, topic key, stance key) of one run."""
+        with self._read() as conn:
+            return [tuple(r) for r in conn.execute(
+                sa.select(assignments.c.article_id, assignments.c.topic_key, assignments.c.stance_key)
+                .where(assignments.c.run_id == run_id).order_by(assignments.c.article_id)).all()]
+
+    def add_assignments(self, run_id: int, assignments_: list[tuple[int, int, int | None]]) -> None:
+        """Add (article, topic key, stance key) rows to a run (new articles); cluster sizes follow."""
+        if not assignments_:
+            return
+        with self._guard("assigning articles"), self._write() as conn:
+            done = set(conn.execute(sa.select(assignments.c.article_id).where(
+                assignments.c.run_id == run_id,
+                assignments.c.article_id.in_([int(a) for a, _, _ in assignments_]))).scalars())
+            rows = [{"run_id": run_id, "article_id": int(a), "topic_key": int(t),
+                     "stance_key": None if s is None else int(s)}
+                    for a, t, s in assignments_ if int(a) not in done]
+            if not rows:
+                return
+            conn.execute(assignments.insert(), rows)
+            for kind, col in (("topic", "topic_key"), ("stance", "stance_key")):
+                keys = {r[col] for r in rows if r[col] is not None}
+                for k in keys:
+                    n = sum(1 for r in rows if r[col] == k)
+                    conn.execute(clusters.update().where(clusters.c.run_id == run_id, clusters.c.kind == kind,
+                                                         clusters.c.key == k)
+                                 .values(size=clusters.c.size + n))
+
+    def unassigned_ids(self, run_id: int) -> list[int]:
+        with self._read() as conn:
+            sub = sa.select(assignments.c.article_id).where(assignments.c.run_id == run_id)
+            return list(conn.execute(sa.select(articles.c.id).where(articles.c.id.not_in(sub))
+                                     .order_by(articles.c.id)).scalars())
+
+    def rename_cluster(self, kind: str, key: int, label: str, topic_key: int | None = None) -> None:
+        """Analyst's label for a stable cluster key; an empty label restores the automatic one."""
+        _check_kind(kind)
+        label = " ".join((label or "").split())[:200]
+        with self._guard("renaming a cluster"), self._write() as conn:
+            conn.execute(labels.delete().where(labels.c.kind == kind, labels.c.key == int(key)))
+            if label:
+                conn.execute(labels.insert().values(kind=kind, key=int(key), topic_key=topic_key, label=label))
+
+    def merge_clusters(self, kind: str, keep: int, merge: int, topic_key: int | None = None) -> None:
+        """Fold cluster `merge` into `keep` in the latest run and remember it so refits merge them again."""
+        _check_kind(kind)
+        keep, merge = int(keep), int(merge)
+        if keep == merge:
+            return
+        with self._guard("merging clusters"), self._write() as conn:
+            rid = self._latest_run_id(conn)
+            col = assignments.c.topic_key if kind == "topic" else assignments.c.stance_key
+            conn.execute(assignments.update().where(assignments.c.run_id == rid, col == merge)
+                         .values({col.name: keep}))
+            gone = conn.execute(sa.select(clusters.c.size).where(
+                clusters.c.run_id == rid, clusters.c.kind == kind, clusters.c.key == merge)).scalar() or 0
+            conn.execute(clusters.delete().where(clusters.c.run_id == rid, clusters.c.kind == kind,
+                                                 clusters.c.key == merge))
+            conn.execute(clusters.update().where(clusters.c.run_id == rid, clusters.c.kind == kind,
+                                                 clusters.c.key == keep).values(size=clusters.c.size + gone))
+            if kind == "topic":  # the merged topic's stance clusters now belong to the kept topic
+                conn.execute(clusters.update().where(clusters.c.run_id == rid, clusters.c.kind == "stance",
+                                                     clusters.c.topic_key == merge).values(topic_key=keep))
+            conn.execute(merges.update().where(merges.c.kind == kind, merges.c.kept_key == merge)
+                         .values(kept_key=keep))
+            conn.execute(merges.insert().values(kind=kind, kept_key=keep, merged_key=merge,
+                                                topic_key=topic_key, run_id=rid if rid > 0 else None))
+
+    def label_history(self) -> dict:
+        """What a refit needs to carry over: custom labels, merge results, the highest key ever used."""
+        with self._read() as conn:
+            lab = {(k, key): lbl for k, key, lbl in conn.execute(
+                sa.select(labels.c.kind, labels.c.key, labels.c.label)).all()}
+            mer = [dict(r) for r in conn.execute(sa.select(merges.c.kind, merges.c.kept_key, merges.c.merged_key,
+                                                           merges.c.topic_key)).mappings().all()]
+            mx = {}
+            for kind in ("topic", "stance"):
+                a = conn.execute(sa.select(sa.func.max(clusters.c.key)).where(clusters.c.kind == kind)).scalar()
+                b = conn.execute(sa.select(sa.func.max(sa.func.max(merges.c.kept_key, merges.c.merged_key)))
+                                 .where(merges.c.kind == kind)).scalar() if self.is_sqlite else None
+                c = conn.execute(sa.select(sa.func.max(labels.c.key)).where(labels.c.kind == kind)).scalar()
+                mx[kind] = max([v for v in (a, b, c) if v is not None], default=-1)
+        return {"labels": lab, "merges": mer, "max_key": mx}
+
+
+class _Duplicate(Exception):
+    def __init__(self, id_: int):
+        self.id = id_
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in ("topic", "stance"):
+        raise StoreError(f"unknown cluster kind {kind!r} (topic or stance)")
+
+
+def _as_date(v) -> date | None:
+    if v is None or isinstance(v, date):
+        return v
+    try:
+        return date.fromisoformat(str(v)[:10])
+    except ValueError:
+        return None
+
+
+def _sqlite_connect(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout = 30000")
+    try:
+        cur.execute("PRAGMA journal_mode = WAL")
+    except Exception:  # noqa: BLE001 - read-only media: keep the default journal
+        pass
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
