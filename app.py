@@ -149,5 +149,6 @@ def _sidebar() -> None:
 
 
 pg = st.navigation(_pages())
+sh.follow_goto()
 _sidebar()
 pg.run()

@@ -161,7 +161,11 @@ def filtered_frame(frame: pd.DataFrame | None = None):
     if frame is None:
         frame = full_frame()
     ids = search_ids(f.query) if f.query else None
-    return apply(frame, f, ids), f
+    view = apply(frame, f, ids)
+    if ids:
+        rank = {int(i): n for n, i in enumerate(ids)}
+        view = view.iloc[view["id"].map(rank).argsort(kind="stable")]
+    return view, f
 
 
 # ---------------------------------------------------------------- drawing helpers
@@ -235,6 +239,15 @@ def source_label(value) -> str:
 _MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
 
 
+def plot_text(text, limit: int | None = 60) -> str:
+    """Escape text for Plotly (legend, hover, annotations render a small HTML subset)."""
+    import html
+    s = "" if text is None else " ".join(str(text).split())
+    if limit and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return html.escape(s)
+
+
 def md_escape(text, limit: int | None = None) -> str:
     """Escape markdown/HTML-ish characters so untrusted text (article titles, URL params) shows as text."""
     s = "" if text is None else str(text)
@@ -242,3 +255,55 @@ def md_escape(text, limit: int | None = None) -> str:
         s = s[: limit - 1] + "…"
     s = " ".join(s.split())
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+
+
+# ---------------------------------------------------------------- cross-page links that set sidebar filters
+_GOTO = "_goto_page"
+
+
+def _go(page: str, values: dict) -> None:
+    for k, v in values.items():
+        st.session_state[k] = v
+    st.session_state[_GOTO] = page
+
+
+def filter_button(label: str, page: str, key: str, **values) -> None:
+    """A button that sets sidebar filters (e.g. topic=[3]) and opens another page.
+
+    Bound sidebar widgets keep their own state across page switches, so a link carrying ?topic=3 would be
+    ignored; setting session_state in the click callback (before the widgets run) is what works.
+    app.py then calls st.switch_page via follow_goto().
+    """
+    st.button(label, key=key, on_click=_go, args=(page, values))
+
+
+def follow_goto() -> None:
+    """Called by app.py before the sidebar: perform a switch requested by filter_button."""
+    page = st.session_state.pop(_GOTO, None)
+    if page:
+        st.switch_page(page)
+
+
+def known_hashes(texts: list[str]) -> list[int | None]:
+    """For each text, the id of an already stored article with the same content hash (exact duplicate), else None.
+
+    Uses Store.find_hashes when the store offers it, else one read query on the articles table.
+    """
+    if not texts:
+        return []
+    from narratives import dedupe
+    hashes = [dedupe.content_hash(t) for t in texts]
+    store = get_store()
+    finder = getattr(store, "find_hashes", None)
+    if finder is not None:
+        found = dict(finder(hashes))
+    else:
+        import sqlalchemy as sa
+        from narratives.store import articles
+        found = {}
+        uniq = sorted(set(hashes))
+        with store.engine.connect() as conn:
+            for i in range(0, len(uniq), 500):
+                found.update(conn.execute(sa.select(articles.c.content_hash, articles.c.id)
+                                          .where(articles.c.content_hash.in_(uniq[i:i + 500]))).all())
+    return [found.get(h) for h in hashes]

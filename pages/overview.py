@@ -1,5 +1,91 @@
-"""Placeholder: being written."""
+"""Overview: what is in the corpus (under the sidebar filters), the topics and how to drill into them."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
 import streamlit as st
 
-st.title("overview")
-st.info("This page is being built.")
+from pages import _shared as sh
+
+st.title("Overview")
+
+frame = sh.full_frame()
+if sh.empty_state(frame, frame):
+    st.stop()
+view, f = sh.filtered_frame(frame)
+filtered = len(view) != len(frame)
+
+dated = view["published"].dropna()
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Articles", f"{len(view):,}", help=f"of {len(frame):,} stored" if filtered else None)
+c2.metric("Sources", f"{sh.n_sources(view):,}")
+c3.metric("Date span", f"{dated.min():%Y-%m-%d} → {dated.max():%Y-%m-%d}" if len(dated) else "no dates")
+c4.metric("Undated", f"{len(view) - len(dated):,}",
+          help="Articles without a known publication date: counted, but not on timelines.")
+dups = int(view["duplicate_of"].notna().sum()) if "duplicate_of" in view else 0
+if dups:
+    st.caption(f"{dups:,} of these are near-duplicates (syndicated copies) of other stored articles.")
+if filtered:
+    st.caption(f"Filtered view: {len(view):,} of {len(frame):,} stored articles (see the sidebar).")
+if view.empty:
+    sh.empty_state(view)
+    st.stop()
+
+# ------------------------------------------------------------------ topics
+st.subheader("Topics")
+labels = sh.topic_labels()
+if not labels or view["topic"].isna().all():
+    sh.no_clusters_note()
+else:
+    sizes = (view.dropna(subset=["topic"]).groupby("topic")
+             .agg(articles=("id", "size"), sources=("source", "nunique")).reset_index()
+             .sort_values("articles", ascending=False))
+    unassigned = int(view["topic"].isna().sum())
+    for row in sizes.itertuples(index=False):
+        key = int(row.topic)
+        with st.container(border=True):
+            a, b, c, d = st.columns([5, 2, 2, 2], vertical_alignment="center")
+            thin = " · _thin_" if row.articles < sh.THIN else ""
+            a.markdown(f"**{key} · {sh.md_escape(labels.get(key, f'Topic {key}'), 80)}**  \n"
+                       f"{row.articles:,} articles · {row.sources:,} sources{thin}")
+            with b:
+                sh.filter_button("Over time", sh.PAGE_TIMELINE, key=f"ov_tl_{key}", topic=[key])
+            with c:
+                sh.filter_button("Articles", sh.PAGE_ARTICLES, key=f"ov_ar_{key}", topic=[key])
+            with d:
+                sh.filter_button("By source", sh.PAGE_SOURCES, key=f"ov_so_{key}", topic=[key])
+    if unassigned:
+        st.caption(f"{unassigned:,} articles are not assigned to a topic yet (added after the last clustering).")
+
+    # ------------------------------------------------------------------ stance mix
+    st.subheader("Stance mix per topic")
+    mix = view.dropna(subset=["topic"]).copy()
+    if mix["stance"].notna().any():
+        mix["Topic"] = mix["topic"].map(lambda k: sh.plot_text(f"{int(k)} · {labels.get(int(k), k)}"))
+        mix["Stance"] = mix["stance_label"].fillna("(no stance)").astype(str).map(sh.plot_text)
+        table = mix.groupby(["Topic", "Stance"]).size().reset_index(name="Articles")
+        table["Backing"] = (table["Articles"] < sh.THIN).map({True: f"thin (< {sh.THIN})", False: "ok"})
+        fig = px.bar(table, y="Topic", x="Articles", color="Stance", orientation="h",
+                     pattern_shape="Backing", pattern_shape_map={f"thin (< {sh.THIN})": "/", "ok": ""},
+                     title=None, height=max(260, 60 + 40 * table["Topic"].nunique()))
+        fig.update_layout(legend_title_text="Stance (hatched = fewer than 3 articles)",
+                          yaxis_title=None, xaxis_title="Articles", margin=dict(l=10, r=10, t=10, b=10))
+        st.plotly_chart(fig, config=sh.plotly_config("stance_mix"), width="stretch")
+        sh.chart_caption(mix)
+        sh.download_csv(table.drop(columns="Backing"), "stance_mix.csv", key="dl_stance_mix")
+    else:
+        st.caption("No stance clusters yet.")
+
+# ------------------------------------------------------------------ latest uploads
+st.subheader("Latest uploads")
+latest = view.sort_values("ingested_at", ascending=False).head(10)
+show = pd.DataFrame({
+    "id": latest["id"],
+    "title": latest["title"],
+    "source": latest["source"].map(sh.source_label),
+    "published": latest["published"].dt.date,
+    "added": latest["ingested_at"],
+    "topic": latest["topic_label"],
+})
+st.dataframe(show, hide_index=True, width="stretch",
+             column_config={"added": st.column_config.DatetimeColumn("added", format="YYYY-MM-DD HH:mm")})

@@ -1,5 +1,205 @@
-"""Placeholder: being written."""
+"""Topic over time: articles per topic per day/week/month, selectable points, analyst event markers.
+
+Event markers are page-local and synced to the URL by hand as repeated `ev=YYYY-MM-DD~label` params
+(they are not widgets, so bind="query-params" cannot hold them).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-st.title("timeline")
-st.info("This page is being built.")
+from pages import _shared as sh
+
+EV = "ev"
+PERIOD = {"day": "D", "week": "W", "month": "M"}
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
+           "#7f7f7f", "#bcbd22", "#393b79", "#ad494a", "#637939", "#843c39", "#5254a3"]
+
+st.title("Topic over time")
+
+
+# ------------------------------------------------------------------ event markers (manual URL sync)
+def _parse_event(raw: str) -> tuple[str, str] | None:
+    day, _, label = raw.partition("~")
+    try:
+        return date.fromisoformat(day.strip()).isoformat(), label.strip()[:80]
+    except ValueError:
+        return None
+
+
+if "tl_events" not in st.session_state:
+    raw = st.query_params.get_all(EV)
+    parsed = [_parse_event(r) for r in raw]
+    bad = [r for r, p in zip(raw, parsed) if p is None]
+    if bad:
+        st.warning("Ignored event marker(s) in the link that have no valid date (expected `ev=2024-11-15~label`): "
+                   + ", ".join(sh.md_escape(b, 40) for b in bad), icon=":material/link_off:")
+    st.session_state.tl_events = sorted({p for p in parsed if p})
+
+
+def _events_to_url() -> None:
+    values = [f"{d}~{lbl}" for d, lbl in st.session_state.tl_events]
+    if values:
+        st.query_params[EV] = values
+    elif EV in st.query_params:
+        del st.query_params[EV]
+
+
+def _add_event() -> None:
+    d = st.session_state.get("tl_ev_date")
+    label = (st.session_state.get("tl_ev_label") or "").strip()[:80]
+    if d:
+        st.session_state.tl_events = sorted(set(st.session_state.tl_events) | {(d.isoformat(), label)})
+        st.session_state.tl_ev_label = ""
+
+
+def _remove_events() -> None:
+    drop = set(st.session_state.get("tl_ev_remove") or [])
+    st.session_state.tl_events = [e for e in st.session_state.tl_events if f"{e[0]} {e[1]}" not in drop]
+    st.session_state.tl_ev_remove = []
+
+
+_events_to_url()
+
+# ------------------------------------------------------------------ data
+frame = sh.full_frame()
+if sh.empty_state(frame, frame):
+    st.stop()
+view, f = sh.filtered_frame(frame)
+if sh.empty_state(view):
+    st.stop()
+
+c1, c2, c3 = st.columns([2, 3, 3])
+measure = c1.radio("Show", ["Article count", "Share of coverage"], key="tl_measure", horizontal=True,
+                   help="Share = the series' articles / all filtered articles in that period.")
+split = c2.radio("Split topics by", ["Nothing", "Stance", "Source"], key="tl_split", horizontal=True)
+c3.caption(f"Granularity: **{f.granularity}** (sidebar)")
+
+labels = sh.topic_labels()
+dated = view[view["published"].notna()].copy()
+undated = view[view["published"].isna()]
+
+
+def _topic_name(k) -> str:
+    if pd.isna(k):
+        return "(not clustered)"
+    return f"{int(k)} · {labels.get(int(k), f'Topic {int(k)}')}"
+
+
+if dated.empty:
+    st.info(f"None of the {len(view):,} filtered articles has a publication date, so there is no timeline. "
+            "Add dates on the Articles page (edit) or give a batch date when uploading.")
+    st.stop()
+
+dated["period"] = dated["published"].dt.to_period(PERIOD[f.granularity]).dt.start_time
+dated["Topic"] = dated["topic"].map(_topic_name)
+single_topic = dated["Topic"].nunique() == 1
+if split == "Stance":
+    part = dated["stance_label"].fillna("(no stance)").astype(str)
+elif split == "Source":
+    part = dated["source"].map(sh.source_label)
+else:
+    part = None
+if part is None:
+    dated["series"] = dated["Topic"]
+elif single_topic:
+    dated["series"] = part
+else:
+    dated["series"] = dated["Topic"] + " · " + part
+
+counts = dated.groupby(["period", "series"]).size().rename("articles").reset_index()
+totals = dated.groupby("period").size().rename("all_filtered")
+counts = counts.join(totals, on="period")
+counts["share"] = counts["articles"] / counts["all_filtered"]
+counts["thin"] = counts["articles"] < sh.THIN
+ycol = "articles" if measure == "Article count" else "share"
+
+# Series ordered by size so the biggest are first in the legend; too many lines are unreadable.
+order = counts.groupby("series")["articles"].sum().sort_values(ascending=False).index.tolist()
+MAX_SERIES = 15
+if len(order) > MAX_SERIES:
+    st.info(f"{len(order)} series: showing the {MAX_SERIES} largest. Narrow the topics or sources in the sidebar "
+            "to see the others.")
+    order = order[:MAX_SERIES]
+
+fig = go.Figure()
+for i, name in enumerate(order):
+    s = counts[counts["series"] == name].sort_values("period")
+    color = PALETTE[i % len(PALETTE)]
+    fig.add_trace(go.Scatter(
+        x=s["period"], y=s[ycol], name=sh.plot_text(name), mode="lines+markers",
+        line=dict(color=color, width=2),
+        marker=dict(color=color, size=[7 if t else 9 for t in s["thin"]],
+                    symbol=["circle-open" if t else "circle" for t in s["thin"]],
+                    line=dict(color=color, width=2)),
+        customdata=list(zip([sh.plot_text(name)] * len(s), s["period"].dt.strftime("%Y-%m-%d"),
+                            s["articles"].astype(int), [i] * len(s))),
+        hovertemplate=("%{customdata[0]}<br>%{customdata[1]}: %{customdata[2]} articles"
+                       + ("<br>share %{y:.0%}" if ycol == "share" else "") + "<extra></extra>"),
+    ))
+for d, lbl in st.session_state.tl_events:
+    fig.add_shape(type="line", x0=d, x1=d, xref="x", y0=0, y1=1, yref="paper",
+                  line=dict(color="#444", dash="dot", width=1))
+    fig.add_annotation(x=d, y=1, xref="x", yref="paper", text=sh.plot_text(lbl, 40) or d, showarrow=False,
+                       textangle=-90, xanchor="right", yanchor="top", font=dict(size=11, color="#444"))
+fig.update_layout(
+    height=480, dragmode="select", hovermode="closest",
+    xaxis_title=f"Publication date (per {f.granularity})",
+    yaxis_title="Articles" if ycol == "articles" else "Share of filtered coverage",
+    legend=dict(orientation="h", yanchor="top", y=-0.2, title_text=None),
+    margin=dict(l=10, r=10, t=30, b=10),
+)
+if ycol == "share":
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+else:
+    fig.update_yaxes(rangemode="tozero")
+
+ev = st.plotly_chart(fig, key="tl_chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
+                     config=sh.plotly_config("topic_over_time"), width="stretch")
+plotted = dated[dated["series"].isin(order)]
+sh.chart_caption(plotted, f"{len(undated):,} undated not on the chart")
+sh.thin_note()
+st.caption("Click a point or drag a box over points to list those articles.")
+sh.download_csv(counts[counts["series"].isin(order)].drop(columns="thin"), "topic_over_time.csv", key="dl_tl")
+
+# ------------------------------------------------------------------ selection -> articles
+points = []
+try:
+    points = (ev or {}).get("selection", {}).get("points", []) if isinstance(ev, dict) else ev["selection"]["points"]
+except (KeyError, TypeError, AttributeError):
+    points = []
+picked = set()
+for p in points:
+    cd = p.get("customdata") if isinstance(p, dict) else None
+    if cd and len(cd) >= 4:
+        try:
+            picked.add((order[int(cd[3])], str(cd[1])))
+        except (ValueError, IndexError, TypeError):
+            pass
+if picked:
+    key = dated["series"].astype(str) + "|" + dated["period"].dt.strftime("%Y-%m-%d")
+    sel = dated[key.isin({f"{a}|{b}" for a, b in picked})].sort_values("published")
+    st.subheader(f"Selected: {len(sel):,} articles")
+    st.dataframe(pd.DataFrame({"id": sel["id"], "published": sel["published"].dt.date, "source":
+                               sel["source"].map(sh.source_label), "title": sel["title"], "topic": sel["Topic"],
+                               "stance": sel["stance_label"]}), hide_index=True, width="stretch")
+    st.caption("Open one on the Articles page (search its title or id).")
+
+# ------------------------------------------------------------------ undated, events
+if len(undated):
+    with st.expander(f"{len(undated):,} undated articles (not on the timeline)"):
+        ut = undated.assign(Topic=undated["topic"].map(_topic_name)).groupby("Topic").size().rename("articles")
+        st.dataframe(ut.reset_index(), hide_index=True)
+
+with st.expander(f"Event markers ({len(st.session_state.tl_events)})", expanded=False):
+    st.caption("Mark events (court ruling, statement...) as vertical lines. They are saved in the page link.")
+    a, b, c = st.columns([2, 4, 1], vertical_alignment="bottom")
+    a.date_input("Event date", value=None, key="tl_ev_date")
+    b.text_input("Event label", key="tl_ev_label", max_chars=80)
+    c.button("Add event", on_click=_add_event, key="tl_ev_add")
+    if st.session_state.tl_events:
+        st.multiselect("Remove events", [f"{d} {lbl}" for d, lbl in st.session_state.tl_events], key="tl_ev_remove")
+        st.button("Remove selected", on_click=_remove_events, key="tl_ev_rm_btn")
