@@ -29,14 +29,17 @@ _MULT = np.uint32(0x01000193)  # FNV prime: mixes the 5 word hashes of a shingle
 
 def normalise(text: str) -> str:
     """NFKC, casefold, drop soft hyphens/zero-width chars, keep only words separated by one space."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text or "")).casefold()
-    return " ".join(_WORD.findall(text))
+    return " ".join(_words(text))
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text or "")).casefold())
 
 
 def fingerprint(text: str) -> tuple[str, bytes]:
     """(content_hash, signature) normalising only once: the store's hot path."""
-    norm = normalise(text)
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest(), _signature_of_words(norm.split())
+    words = _words(text)
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest(), _signature_of_words(words)
 
 
 def content_hash(text: str) -> str:
@@ -44,32 +47,59 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
 
 
+class _WordHashes(dict):
+    """crc32 per word, memoised (news vocabularies are small): the hot loop becomes a C dict lookup."""
+
+    LIMIT = 1_000_000
+
+    def __missing__(self, word: str) -> int:
+        value = zlib.crc32(word.encode("utf-8"))
+        if len(self) < self.LIMIT:
+            self[word] = value
+        return value
+
+
+_WORD_HASHES = _WordHashes()
+
+
 def _shingle_hashes(words: list[str]) -> np.ndarray:
     """uint32 hash of every word 5-shingle (the whole text as one shingle when shorter)."""
     if not words:
         return np.zeros(1, dtype=np.uint32)
-    crc = zlib.crc32
-    wh = np.fromiter((crc(w.encode("utf-8")) for w in words), dtype=np.uint32, count=len(words))
+    wh = np.fromiter(map(_WORD_HASHES.__getitem__, words), dtype=np.uint32, count=len(words))
     n = max(1, len(words) - SHINGLE + 1)
     h = np.zeros(n, dtype=np.uint32)
     with np.errstate(over="ignore"):
         for k in range(min(SHINGLE, len(words))):
             h = h * _MULT ^ wh[k:k + n]
-    return np.unique(h)
+    return h
 
 
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+_PERM_A = _TEMPLATE.permutations[0].astype(np.uint32)
+_PERM_B = _TEMPLATE.permutations[1].astype(np.uint32)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3 finalizer, as datasketch's affine32 scheme applies before permuting."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
 def _signature_of_words(words: list[str]) -> bytes:
-    m = _TEMPLATE.copy()
-    m.update_batch(_shingle_hashes(words).tolist())
-    return np.asarray(m.hashvalues, dtype="<u4").tobytes()
+    """Same values as datasketch MinHash(num_perm=128, seed=1).update_batch(shingle hashes), vectorised."""
+    hv = _fmix32(_shingle_hashes(words))
+    with np.errstate(over="ignore"):
+        phv = hv[:, None] * _PERM_A[None, :] + _PERM_B[None, :]
+    return phv.min(axis=0).astype("<u4").tobytes()
 
 
 def signature(text: str) -> bytes:
     """MinHash signature as 128 little-endian uint32 values (512 bytes), stored in the articles table."""
-    return _signature_of_words(normalise(text).split())
+    return _signature_of_words(_words(text))
 
 
 def _values(sig: bytes) -> np.ndarray:
