@@ -1,0 +1,262 @@
+"""Turn files (paths or uploaded bytes) into cleaned Articles, and store them.
+
+`read_paths` walks and reads files, `read_batch` detects formats, expands zips, parses, cleans and finds
+metadata, `ingest_files` stores the result. Bad input never raises: each bad file (or row, or archive
+member) becomes a one-line error naming it, and the rest of the batch goes on.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .. import config
+from ..errors import InputError, StoreError
+from ..records import Article, IngestResult
+from .archive import expand, safe_name
+from .clean import strip_repeated_lines
+from .metadata import parse_date_string
+
+__all__ = ["ParsedFile", "read_paths", "read_batch", "ingest_files", "detect_format"]
+
+
+@dataclass
+class ParsedFile:
+    """What one file (or archive member, or bad row) of a batch produced."""
+
+    file_name: str
+    articles: list[Article] = field(default_factory=list)
+    error: str | None = None       # one-line reason when the file could not be read at all
+
+
+_EXTENSIONS = {
+    ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".csv": "csv", ".tsv": "csv", ".tab": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".json": "json", ".jsonl": "json", ".ndjson": "json",
+    ".pdf": "pdf", ".docx": "docx", ".zip": "zip",
+}
+_HTML_SNIFF_RE = re.compile(rb"<(?:!doctype\s+html|html|head|body|article|p|div|h1|title)\b", re.I)
+
+
+def _reader(kind: str) -> Callable[[str, bytes], list]:
+    """Reader function for a format (imported lazily: each pulls in its own library)."""
+    if kind == "text":
+        from .text import read_text as f
+    elif kind == "markdown":
+        from .text import read_markdown as f
+    elif kind == "html":
+        from .html import read_html as f
+    elif kind == "csv":
+        from .tabular import read_csv as f
+    elif kind == "xlsx":
+        from .tabular import read_xlsx as f
+    elif kind == "json":
+        from .jsonfile import read_json as f
+    elif kind == "pdf":
+        from .pdf import read_pdf as f
+    else:
+        from .docx import read_docx as f
+    return f
+
+
+def _zip_kind(data: bytes) -> str:
+    """zip, docx or xlsx, from the member names (without unpacking anything)."""
+    import io
+    import zipfile
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except Exception:
+        return "zip"
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return "zip"
+
+
+def detect_format(name: str, data: bytes) -> str:
+    """Format from the extension, else from the content (PDF/zip magic, JSON or HTML start)."""
+    ext = os.path.splitext(name.rsplit("/", 1)[-1])[1].lower()
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    head = data[:2048]
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _zip_kind(data)
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped[:1] in (b"{", b"["):
+        return "json"
+    if _HTML_SNIFF_RE.search(head):
+        return "html"
+    ext_note = f" ({ext})" if ext else ""
+    raise InputError(name, f"unsupported file type{ext_note}")
+
+
+def _one_line(reason: str) -> str:
+    s = " ".join(str(reason).split())
+    return s[:300] + "…" if len(s) > 300 else s
+
+
+def _read_one(name: str, data: bytes, in_archive: bool = False) -> list[ParsedFile]:
+    """Parse one file (expanding it if it is a zip) into ParsedFiles; never raises for bad input."""
+    try:
+        if len(data) > config.MAX_FILE_BYTES:
+            raise InputError(name, f"file too large ({len(data):,} bytes, limit {config.MAX_FILE_BYTES:,})")
+        if not data.strip():
+            raise InputError(name, "empty file")
+        kind = detect_format(name, data)
+        if kind == "zip":
+            if in_archive:
+                raise InputError(name, "nested archive (only one level of zip is expanded): refused")
+            out: list[ParsedFile] = []
+            members = expand(name, data)
+            if not members:
+                raise InputError(name, "archive has no files")
+            for member, content in members:
+                if isinstance(content, InputError):
+                    out.append(ParsedFile(member, [], _one_line(content.reason)))
+                else:
+                    out.extend(_read_one(member, content, in_archive=True))
+            return out
+        items = _reader(kind)(name, data)
+    except InputError as e:
+        return [ParsedFile(name, [], _one_line(e.reason))]
+    except (MemoryError, RecursionError) as e:
+        return [ParsedFile(name, [], f"could not be read ({type(e).__name__})")]
+    except Exception as e:   # a library bug on hostile input must not end the batch
+        return [ParsedFile(name, [], _one_line(f"could not be read ({type(e).__name__})"))]
+    articles = [a for a in items if isinstance(a, Article)]
+    errors = [ParsedFile(e.file_name, [], _one_line(e.reason)) for e in items if isinstance(e, InputError)]
+    if not articles and not errors:
+        return [ParsedFile(name, [], "no articles found")]
+    return ([ParsedFile(name, articles)] if articles else []) + errors
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return parse_date_string(str(value))
+
+
+def read_paths(paths: Iterable[str | Path]) -> Iterator[tuple[str, bytes | InputError]]:
+    """(display name, bytes or InputError) for each file; directories walked in sorted order.
+
+    The size cap is checked with stat() before reading, so a huge file is never loaded. Hidden files
+    and directories are skipped; symlinked directories are not followed (no loops).
+    """
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            root_name = path.resolve().name or "."
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for fn in sorted(filenames):
+                    if fn.startswith("."):
+                        continue
+                    full = Path(dirpath) / fn
+                    rel = full.relative_to(path).as_posix()
+                    yield _read_path(full, safe_name(f"{root_name}/{rel}"))
+        else:
+            yield _read_path(path, safe_name(path.name))
+
+
+def _read_path(path: Path, name: str) -> tuple[str, bytes | InputError]:
+    try:
+        size = path.stat().st_size
+        if size > config.MAX_FILE_BYTES:
+            return name, InputError(name, f"file too large ({size:,} bytes, limit {config.MAX_FILE_BYTES:,})")
+        if not path.is_file():
+            return name, InputError(name, "not a regular file")
+        with open(path, "rb") as fh:
+            data = fh.read(config.MAX_FILE_BYTES + 1)
+        if len(data) > config.MAX_FILE_BYTES:
+            return name, InputError(name, f"file too large (limit {config.MAX_FILE_BYTES:,} bytes)")
+        return name, data
+    except FileNotFoundError:
+        return name, InputError(name, "no such file")
+    except PermissionError:
+        return name, InputError(name, "permission denied")
+    except OSError as e:
+        return name, InputError(name, _one_line(f"cannot read file ({e.strerror or type(e).__name__})"))
+
+
+def read_batch(files: Iterable[tuple[str, bytes | InputError]], *, source: str | None = None,
+               published: date | str | None = None) -> list[ParsedFile]:
+    """Parse a batch. Batch `source`/`published` fill only values a file did not carry itself.
+
+    Lines repeated at the edges of several articles of the same source (site furniture) are removed
+    batch-wide. Never raises for bad input: errors land in ParsedFile.error.
+    """
+    batch_date = _as_date(published)
+    batch_source = " ".join(source.split()) if isinstance(source, str) and source.strip() else None
+    parsed: list[ParsedFile] = []
+    for name, data in files:
+        name = safe_name(name)
+        if isinstance(data, InputError):
+            parsed.append(ParsedFile(name, [], _one_line(data.reason)))
+        elif not isinstance(data, (bytes, bytearray, memoryview)):
+            parsed.append(ParsedFile(name, [], "not file contents"))
+        else:
+            parsed.extend(_read_one(name, bytes(data)))
+    groups: dict[str | None, list[Article]] = {}
+    for pf in parsed:
+        for a in pf.articles:
+            if not a.source:
+                a.source = batch_source
+            if a.published is None:
+                a.published = batch_date
+            groups.setdefault(a.source.casefold() if a.source else None, []).append(a)
+    for key, articles in groups.items():
+        if len(articles) < 2:
+            continue
+        texts = strip_repeated_lines([a.text for a in articles], min_articles=2 if key else 3)
+        for a, t in zip(articles, texts):
+            if t.strip():
+                a.text = t
+    return parsed
+
+
+def _normalise_inputs(files) -> Iterator[tuple[str, bytes | InputError]]:
+    """Accept (name, bytes) pairs, read_paths output, or plain paths."""
+    for item in files:
+        if isinstance(item, (str, Path)):
+            yield from read_paths([item])
+        else:
+            yield item
+
+
+def ingest_files(store, files, *, source: str | None = None, published: date | str | None = None,
+                 progress: Callable[[int, int, IngestResult], None] | None = None) -> list[IngestResult]:
+    """read_batch, then store.add_article per article (one transaction each); one result per article/failure.
+
+    progress(done, total, result) is called after every article and every failed file or row.
+    """
+    parsed = read_batch(_normalise_inputs(files), source=source, published=published)
+    total = sum(len(pf.articles) + (1 if pf.error else 0) for pf in parsed)
+    results: list[IngestResult] = []
+
+    def emit(result: IngestResult) -> None:
+        results.append(result)
+        if progress is not None:
+            progress(len(results), total, result)
+
+    for pf in parsed:
+        if pf.error:
+            emit(IngestResult(pf.file_name, "failed", message=pf.error))
+        for article in pf.articles:
+            name = article.file_name or pf.file_name
+            try:
+                result = store.add_article(article)
+            except StoreError as e:
+                result = IngestResult(name, "failed", title=article.title, message=_one_line(str(e)))
+            if not result.file_name:
+                result.file_name = name
+            emit(result)
+    return results

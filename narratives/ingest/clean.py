@@ -1,0 +1,195 @@
+"""Boilerplate stripping for scraped article text.
+
+Conservative by design: a line is dropped only when it cannot be part of the story - a known boilerplate
+phrase ("Post Comment", "Follow X on Google News"), a run of link-list headlines ("Headline -"), a block of
+headline-shaped lines after the story's last sentence, an unrelated headline whose words share nothing with
+the story, a repeat of the title, or a line repeated at the edges of other articles of the same outlet
+(`strip_repeated_lines`). A line that ends like a sentence is only ever dropped by an explicit phrase rule.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from typing import Sequence
+
+from . import metadata as md
+
+_BOILERPLATE = [
+    r"post (?:a )?comments?", r"no comments?:?", r"\d+ comments?", r"comments?(?: \(\d+\))?",
+    r"(?:leave|add|write) a (?:comment|reply)\b.{0,40}", r"view comments?",
+    r"loading(?: now)?(?:\s*\.\.\.|…)?", r"please wait\W*",
+    r"send (?:us )?a (?:news )?tip\b.{0,120}", r"have a (?:news )?tip\?.{0,120}",
+    r"the latest", r"breaking(?: news)?", r"advertisement", r"sponsored(?: content)?", r"ad",
+    r"(?:share|share this(?: article| story| post)?|tweet|print|e-?mail)"
+    r"(?:\s*[:|,]?\s*(?:on\s+)?(?:facebook|twitter|x|whatsapp|e-?mail|linkedin|print|copy link|reddit|telegram))*",
+    r"(?:read|see) (?:more|also|next)\b.{0,160}", r"also read\b.{0,160}",
+    r"(?:related|recommended|more)(?: articles| stories| news| posts| reading)?(?: from .{1,40})?",
+    r"follow .{1,60} on " + md._SOCIAL + r"\b.{0,160}", r"follow us\b.{0,160}",
+    r"for (?:the )?latest news\b.{0,120}",
+    r"(?:subscribe|sign up|join)\b.{0,100}(?:newsletter|updates|channel|subscribe|for free|inbox).{0,60}",
+    r"click here\b.{0,120}", r"tap here\b.{0,120}",
+    r"skip to (?:main )?content", r"home", r"menu", r"search", r"toggle navigation", r"back to top",
+    r"top stories", r"trending(?: now)?", r"most (?:read|popular)", r"you may also like",
+    r"meta description:.{0,400}", r"meta title:.{0,300}", r"(?:focus )?keywords?:.{0,300}",
+    r"(?:original )?source:.{1,150}",
+    r"(?:©|\(c\)|copyright\b).{0,150}", r"all rights reserved\.?",
+    r"published in [^,]{2,60}, .{6,40}",
+    r"(?:tags?|filed under|categories|topics):.{0,300}",
+    r"this (?:article|story|post) (?:was )?(?:originally |first )?(?:appeared|published) (?:in|on|at) .{1,120}",
+    r"(?:reporting|writing|editing|additional reporting|compiled) by .{1,200}",
+    r"(?:image|photo|picture) (?:credit|source):.{0,120}",
+    r"we (?:use|value) (?:cookies|your privacy)\b.{0,300}", r"accept (?:all )?cookies",
+]
+_BOILER_RE = re.compile(r"^\W{0,3}(?:" + "|".join(_BOILERPLATE) + r")\W{0,3}$", re.I)
+# "Headline text -" / "Headline text |": an item of a link list.
+_LINK_ITEM_RE = re.compile(r"^.{3,250}?\s[-|•»·–]\s*$")
+_SEPARATOR_RE = re.compile(r"^\s*[-|•»·–—_=*]+\s*$")
+_SENTENCE_END_RE = re.compile(r"[.!?…:;][\"”’')\]]*$|[\"”’]$")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_STOP = frozenset(
+    "a an the and or but of to in on at for with from by as is are was were be been it its this that these "
+    "those his her their our your over amid after before into about against says said new how why what when "
+    "who will would could should may might can not no than more most".split())
+
+
+def _norm(line: str) -> str:
+    return " ".join(line.split()).casefold()
+
+
+def is_sentence(line: str) -> bool:
+    """Ends like a sentence (., !, ?, closing quote ...): story text, never dropped by shape rules."""
+    return bool(_SENTENCE_END_RE.search(line.rstrip()))
+
+
+def _is_headline(line: str) -> bool:
+    """Headline-shaped: no sentence ending, <= 25 words, most words capitalised (or a link-list item)."""
+    s = line.strip()
+    if not s or is_sentence(s) and not _LINK_ITEM_RE.match(s):
+        return False
+    if _LINK_ITEM_RE.match(s) or _SEPARATOR_RE.match(s):
+        return True
+    words = _WORD_RE.findall(s)
+    if not 2 <= len(words) <= 25:
+        return False
+    caps = sum(1 for w in words if w[0].isupper() or w.lower() in _STOP)
+    return caps / len(words) >= 0.75
+
+
+def _content_words(text: str) -> set[str]:
+    """Lower-cased content words cut to 5 letters: cheap stemming for the overlap test."""
+    return {w.lower()[:5] for w in _WORD_RE.findall(text) if len(w) >= 4 and w.lower() not in _STOP}
+
+
+def is_boilerplate(line: str) -> bool:
+    """A known boilerplate phrase (the whole line), a writer bio line, or a bare date line."""
+    s = line.strip()
+    if len(s) > 450:
+        return False
+    return bool(_BOILER_RE.match(s)) or md.date_only_line(s) is not None
+
+
+def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
+    """Drop boilerplate lines; keep story lines unchanged and in order."""
+    keep = [ln.rstrip() for ln in lines]
+    drop = [False] * len(keep)
+    nonempty = [i for i, ln in enumerate(keep) if ln.strip()]
+    title_n = _norm(title) if title else None
+    tail = set(nonempty[-6:])
+    for i in nonempty:
+        s = keep[i].strip()
+        if is_boilerplate(s) or (title_n and _norm(s) == title_n) or _SEPARATOR_RE.match(s):
+            drop[i] = True
+        elif i in tail and len(s) < 400 and md.WRITER_RE.match(s):
+            drop[i] = True   # "Zachary Evans is a news writer for National Review Online. ..."
+    # Runs of >= 3 link-list items anywhere.
+    run: list[int] = []
+    for i in nonempty + [None]:
+        if i is not None and (_LINK_ITEM_RE.match(keep[i].strip()) or (run and drop[i])):
+            run.append(i)
+            continue
+        if sum(1 for j in run if _LINK_ITEM_RE.match(keep[j].strip())) >= 3:
+            for j in run:
+                drop[j] = True
+        run = []
+    # Headline-shaped lines after the story's last sentence: "more stories" blocks.
+    remaining = [i for i in nonempty if not drop[i]]
+    last_sentence = max((i for i in remaining if is_sentence(keep[i])), default=None)
+    if last_sentence is not None:
+        trailing = [i for i in remaining if i > last_sentence]
+        if trailing and all(_is_headline(keep[i]) for i in trailing):
+            for i in trailing:
+                drop[i] = True
+    # An unrelated headline dropped into the body: headline-shaped, between story lines, and sharing
+    # no content word with the rest of the story (real sub-headings repeat the story's vocabulary).
+    remaining = [i for i in nonempty if not drop[i]]
+    body_words: Counter[str] = Counter()
+    for i in remaining:
+        if is_sentence(keep[i]):
+            body_words.update(_content_words(keep[i]))
+    if body_words:
+        for pos, i in enumerate(remaining[1:-1], start=1):
+            s = keep[i].strip()
+            if is_sentence(s) or not _is_headline(s):
+                continue
+            words = _content_words(s)
+            if len(words) >= 3 and not (words & body_words.keys()):
+                drop[i] = True
+    out = [ln for ln, d in zip(keep, drop) if not d]
+    # Collapse blank runs left behind; trim.
+    result: list[str] = []
+    for ln in out:
+        if not ln.strip():
+            if result and result[-1] != "":
+                result.append("")
+            continue
+        result.append(ln)
+    while result and result[-1] == "":
+        result.pop()
+    return result
+
+
+def clean_text(text: str, title: str | None = None) -> str:
+    """Boilerplate-free article text (lines kept verbatim, blank-line runs collapsed)."""
+    return "\n".join(clean_lines(text.split("\n"), title))
+
+
+def strip_repeated_lines(texts: Sequence[str], min_articles: int = 2, edge: int = 8) -> list[str]:
+    """Drop lines repeated at the top/bottom of several articles of ONE source (pass one source's texts).
+
+    A line counts once per distinct article text. Headline-shaped lines need `min_articles` articles;
+    sentence-shaped ones need at least 3 (a shared sentence may be real story text). An article that
+    would lose more than 40 % of its characters is left alone: it is a copy of another, not boilerplate.
+    """
+    seen: set[str] = set()
+    counts: Counter[str] = Counter()
+    edges: list[set[str]] = []
+    for text in texts:
+        lines = [_norm(ln) for ln in text.split("\n") if ln.strip()]
+        e = set(lines[:edge]) | set(lines[-edge:])
+        edges.append(e)
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest().hex()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        counts.update(e)
+    repeated = {ln for ln, c in counts.items()
+                if c >= min_articles and len(ln) <= 300 and (c >= 3 or not is_sentence(ln))}
+    if not repeated:
+        return list(texts)
+    out = []
+    for text, e in zip(texts, edges):
+        hit = e & repeated
+        if not hit:
+            out.append(text)
+            continue
+        lines = text.split("\n")
+        nonempty = [i for i, ln in enumerate(lines) if ln.strip()]
+        zone = set(nonempty[:edge]) | set(nonempty[-edge:])
+        dropped = {i for i in zone if _norm(lines[i]) in hit}
+        total = sum(len(ln) for ln in lines) or 1
+        if sum(len(lines[i]) for i in dropped) > 0.4 * total or len(dropped) == len(nonempty):
+            out.append(text)
+            continue
+        out.append("\n".join(clean_lines([ln for i, ln in enumerate(lines) if i not in dropped])))
+    return out

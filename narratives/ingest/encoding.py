@@ -1,0 +1,89 @@
+"""Bytes -> str for every text-based format.
+
+Fast path first (BOMs, strict UTF-8) because almost every file is UTF-8 and ingest must stay cheap;
+charset-normalizer only for the rest. Output that still looks like binary is refused rather than
+stored as mojibake.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+
+from ..errors import InputError
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),   # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Control characters that never occur in text (tab, newlines, form feed are fine); U+FFFD = replaced bytes.
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+BINARY = "binary or unknown encoding"
+
+
+def _looks_binary(text: str) -> bool:
+    """More than 1 % control/replacement characters (or any NUL) means it is not text."""
+    if "\x00" in text:
+        return True
+    bad = len(_BAD_CHARS.findall(text[:200_000]))
+    return bad > max(2, len(text[:200_000]) // 100)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a BOM: ASCII-range text has a zero in every other byte."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    sample = data[:4096]
+    even_zero = sample[0::2].count(0)
+    odd_zero = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_zero > 0.3 * half and even_zero < 0.05 * half:
+        enc = "utf-16-le"
+    elif even_zero > 0.3 * half and odd_zero < 0.05 * half:
+        enc = "utf-16-be"
+    else:
+        return None
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError:
+        return None
+
+
+def decode(data: bytes, file_name: str) -> str:
+    """Decode file bytes to text, or raise InputError(file_name, "binary or unknown encoding")."""
+    text = None
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                raise InputError(file_name, BINARY) from None
+            break
+    if text is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and "\x00" in text:
+            text = _utf16_without_bom(data)
+            if text is None:
+                raise InputError(file_name, BINARY)
+    if text is None:
+        text = _utf16_without_bom(data) if b"\x00" in data else None
+    if text is None:
+        if b"\x00" in data:
+            raise InputError(file_name, BINARY)
+        from charset_normalizer import from_bytes  # lazy: costs ~50 ms to import
+
+        best = from_bytes(data[:1_000_000] if len(data) > 1_000_000 else data).best()
+        if best is None:
+            raise InputError(file_name, BINARY)
+        try:
+            text = data.decode(best.encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise InputError(file_name, BINARY) from None
+    if _looks_binary(text):
+        raise InputError(file_name, BINARY)
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,99 @@
+"""Plain text and Markdown readers, and `article_from_text`, the step every reader ends with.
+
+Every format turns into text plus whatever metadata the format itself carried (HTML meta tags, CSV
+columns, DOCX properties); `article_from_text` then finds the rest in the text (title line, date line,
+"Original Source:"), strips boilerplate and builds the Article. Metadata the format carried wins.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .. import config
+from ..errors import InputError
+from ..records import Article
+from . import metadata as md
+from .clean import clean_lines
+from .encoding import decode
+
+_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_MD_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+")
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_SENTENCE_RE = re.compile(r"^(.+?[.!?])(?:[\"”’)]*)(?:\s|$)")
+
+
+def fallback_title(body: str) -> str:
+    """No headline in the file: the first sentence of the story, cut to 120 characters."""
+    first = next((ln.strip() for ln in body.split("\n") if ln.strip()), "")
+    m = _SENTENCE_RE.match(first)
+    title = m.group(1) if m else first
+    if len(title) > 120:
+        title = title[:120].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return title
+
+
+def article_from_text(text: str, file_name: str, *, title: str | None = None, source: str | None = None,
+                      published: date | None = None, url: str | None = None,
+                      language: str | None = None) -> Article:
+    """Find title/date/source/url in the text, strip boilerplate, and build the Article.
+
+    Values passed in (from the format's own metadata) win over what the text suggests.
+    """
+    if len(text) > config.MAX_TEXT_CHARS:
+        raise InputError(file_name, f"text longer than {config.MAX_TEXT_CHARS:,} characters")
+    text = _ZERO_WIDTH_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).replace("\xa0", " ")
+    lines = all_lines = text.split("\n")
+    title = " ".join(title.split()) if title else None
+    if not title:
+        found, idx = md.find_title(lines)
+        if found:
+            title = found
+            lines = lines[idx + 1:]          # lines above the headline are page furniture
+    if published is None:
+        published = md.find_published(all_lines)
+    found_source, found_url = md.find_source(all_lines)
+    source = source or found_source
+    url = url or found_url or md.find_url(all_lines)
+    body_lines = clean_lines(lines, title)
+    if url:
+        body_lines = [ln for ln in body_lines if ln.strip() != url]
+    body = "\n".join(body_lines).strip("\n")
+    if not body.strip():
+        raise InputError(file_name, "no article text")
+    if not title:
+        title = fallback_title(body)
+    return Article(title=title, text=body, source=source or None, published=published, url=url or None,
+                   language=language or md.guess_language(body), file_name=file_name)
+
+
+def read_text(name: str, data: bytes) -> list[Article]:
+    """A .txt file: one article, headline on the first non-furniture line."""
+    text = decode(data, name)
+    if not text.strip():
+        raise InputError(name, "empty file")
+    return [article_from_text(text, name)]
+
+
+def read_markdown(name: str, data: bytes) -> list[Article]:
+    """A .md file: optional YAML-style front matter (title/date/source/url), '#' headings, links."""
+    from .tabular import record_fields   # shared column/key aliases
+
+    text = decode(data, name)
+    if not text.strip():
+        raise InputError(name, "empty file")
+    fields: dict = {}
+    m = _FRONT_MATTER_RE.match(text)
+    if m:
+        record = {}
+        for ln in m.group("body").split("\n"):
+            key, sep, value = ln.partition(":")
+            if sep and key.strip():
+                record[key.strip()] = value.strip().strip("\"'")
+        fields = record_fields(record)
+        text = text[m.end():]
+    title = fields.get("title")
+    lines = [_MD_HEADING_RE.sub("", _MD_LINK_RE.sub(r"\1", _MD_IMAGE_RE.sub("", ln))) for ln in text.split("\n")]
+    return [article_from_text("\n".join(lines), name, title=title, source=fields.get("source"),
+                              published=fields.get("published"), url=fields.get("url"))]
