@@ -130,7 +130,8 @@ for i, name in enumerate(order):
     s = counts[counts["series"] == name].sort_values("period")
     color = PALETTE[i % len(PALETTE)]
     fig.add_trace(go.Scatter(
-        x=s["period"], y=s[ycol], name=sh.plot_text(name), mode="lines+markers",
+        x=s["period"].dt.strftime("%Y-%m-%d").tolist(), y=s[ycol].tolist(), name=sh.plot_text(name),
+        mode="lines+markers",
         line=dict(color=color, width=2),
         marker=dict(color=color, size=[7 if t else 9 for t in s["thin"]],
                     symbol=["circle-open" if t else "circle" for t in s["thin"]],

@@ -1,0 +1,191 @@
+"""AppTest checks of the dashboard shell and the Overview / Topic over time / Articles pages."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+PAGES = ["pages/overview.py", "pages/timeline.py", "pages/articles.py", "pages/upload.py", "pages/topics.py"]
+
+
+def _texts(at) -> str:
+    """All visible text-ish output of a run, for loose assertions."""
+    parts = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "title", "subheader", "text"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+def _run_page(at, page, params=None):
+    """Open `page` with URL params the way a shared link would (params set before the first run).
+
+    AppTest quirk (1.67): after switch_page the entrypoint's sidebar widgets are missing from the element
+    tree (their state is kept), so tests change sidebar filters through at.session_state.
+    """
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_on_sample_corpus(seeded_app, page):
+    at = _run_page(seeded_app, page)
+    assert at.title and at.title[0].value
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_on_empty_store(empty_app, page):
+    at = _run_page(empty_app, page)
+    if page != "pages/upload.py":
+        assert "No articles stored yet" in _texts(at)
+
+
+def test_bad_url_params_give_notices_not_exceptions(seeded_app):
+    at = seeded_app
+    at.query_params["topic"] = ["999", "abc"]
+    at.query_params["dr"] = ["not-a-date"]
+    at.query_params["source"] = ["No Such Outlet"]
+    at.query_params["gran"] = "fortnight"
+    at.run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "999" in warnings and "abc" in warnings
+    assert "date range" in warnings
+    assert "No Such Outlet" in warnings
+    assert "granularity" in warnings
+    # widgets fell back to their defaults
+    assert at.sidebar.multiselect(key="topic").value == []
+    assert at.sidebar.multiselect(key="source").value == []
+
+
+def test_markup_in_bad_param_is_escaped(seeded_app):
+    at = seeded_app
+    at.query_params["source"] = "<script>alert(1)</script>"
+    at.run()
+    assert not at.exception
+    w = " ".join(x.value for x in at.warning)
+    assert "<script>" not in w and "script" in w
+
+
+def _articles_table(at) -> pd.DataFrame:
+    return at.dataframe[0].value
+
+
+def test_source_param_narrows_articles_table(seeded_app, seeded_db):
+    from narratives.store import Store
+    frame = Store(seeded_db).frame()
+    sources = frame["source"].dropna()
+    assert len(sources), "sample corpus should carry at least one source"
+    one = sources.value_counts().index[-1]
+    at = _run_page(seeded_app, "pages/articles.py")
+    all_rows = len(_articles_table(at))
+    assert all_rows == len(frame)
+    at.session_state["source"] = [one]
+    at.run()
+    assert not at.exception
+    narrowed = _articles_table(at)
+    assert 0 < len(narrowed) < all_rows or len(frame["source"].dropna().unique()) == 1
+    assert set(narrowed["source"]) == {one}
+
+
+def test_text_query_searches(seeded_app):
+    at = _run_page(seeded_app, "pages/articles.py")
+    at.session_state["q"] = "embassy"
+    at.run()
+    assert not at.exception
+    table = _articles_table(at)
+    assert 0 < len(table) < 5
+
+
+def test_open_article_from_url_and_bad_id(seeded_app, seeded_db):
+    from narratives.store import Store
+    frame = Store(seeded_db).frame()
+    aid = int(frame["id"].iloc[0])
+    at = _run_page(seeded_app, "pages/articles.py", {"id": str(aid)})
+    from pages._shared import md_escape
+    title = md_escape(frame["title"].iloc[0], 200)
+    assert any(m.value == f"### {title}" for m in at.markdown)
+    from streamlit.testing.v1 import AppTest
+    from conftest import APP
+    at2 = _run_page(AppTest.from_file(APP, default_timeout=60), "pages/articles.py", {"id": "123456"})
+    assert "No article with id" in _texts(at2)
+
+
+def _figure(at, n=0) -> dict:
+    return json.loads(at.get("plotly_chart")[n].proto.spec)
+
+
+def test_timeline_chart_counts_and_events(seeded_app, seeded_db):
+    from narratives.store import Store
+    frame = Store(seeded_db).frame()
+    dated = int(frame["published"].notna().sum())
+    at = _run_page(seeded_app, "pages/timeline.py", {"ev": ["2024-11-15~Court ruling", "garbage~x"]})
+    text = _texts(at)
+    if dated == 0:
+        assert "no timeline" in text
+        return
+    fig = _figure(at)
+    total = sum(sum(t["y"]) if isinstance(t["y"], list) else 0 for t in fig["data"])
+    assert total == dated
+    assert any(a.get("text") == "Court ruling" for a in fig["layout"].get("annotations", []))
+    assert "garbage" in " ".join(w.value for w in at.warning)
+    assert f"{len(frame)} articles" in text or f"{dated} articles" in text
+
+
+def test_timeline_selection_lists_articles(seeded_app, seeded_db):
+    at = _run_page(seeded_app, "pages/timeline.py")
+    if not at.get("plotly_chart"):
+        pytest.skip("sample corpus has no dated articles")
+    trace = _figure(at)["data"][0]
+    cd = trace["customdata"][0]
+    at.session_state["tl_chart"] = {"selection": {"points": [{"curve_number": 0, "point_index": 0, "customdata": cd}],
+                                                  "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
+    assert not at.exception
+    assert any("Selected:" in s.value for s in at.subheader)
+    assert len(at.dataframe[0].value) == int(cd[2])
+
+
+def test_timeline_split_and_share(seeded_app):
+    at = _run_page(seeded_app, "pages/timeline.py")
+    if not at.get("plotly_chart"):
+        pytest.skip("sample corpus has no dated articles")
+    at.radio(key="tl_split").set_value("Source").run()
+    at.radio(key="tl_measure").set_value("Share of coverage").run()
+    assert not at.exception
+    ys = [y for t in _figure(at)["data"] for y in t["y"]]
+    assert all(0 < y <= 1 for y in ys)
+
+
+def test_overview_topic_button_sets_filter(seeded_app):
+    at = _run_page(seeded_app, "pages/overview.py")
+    buttons = [b for b in at.button if b.key and b.key.startswith("ov_ar_")]
+    assert buttons, "one 'Articles' button per topic"
+    key = int(buttons[0].key.rsplit("_", 1)[1])
+    buttons[0].click().run()
+    assert not at.exception
+    assert at.session_state["topic"] == [key]
+    # AppTest does not follow st.switch_page; open the target page as the browser would
+    at.switch_page("pages/articles.py").run()
+    from pages._shared import topic_labels
+    shown = set(at.dataframe[0].value["topic"])
+    assert shown == {topic_labels()[key]}
+
+
+def test_csv_export_neutralises_formulas():
+    from pages._shared import to_csv_bytes
+    out = to_csv_bytes(pd.DataFrame({"title": ["=HYPERLINK(\"x\")", "ok", "+1", "@x"], "n": [1, 2, 3, 4]}))
+    text = out.decode()
+    assert "'=HYPERLINK" in text and "'+1" in text and "'@x" in text and "\nok," in text
+
+
+def test_read_only_hides_upload(seeded_app, monkeypatch):
+    monkeypatch.setenv("NARRATIVES_READ_ONLY", "1")
+    at = _run_page(seeded_app, "pages/topics.py")
+    assert not [b for b in at.button if b.key == "tp_refit"]
+    assert not [t for t in at.text_input if t.key and t.key.startswith("tp_")]
