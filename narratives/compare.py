@@ -22,7 +22,7 @@ UNASSIGNED_TOPIC = "(no topic)"
 THIN = 3                    # fewer articles than this in a cell: shown, but marked "thin"
 
 __all__ = [
-    "UNKNOWN_SOURCE", "THIN", "SourceTopic", "source_topic_matrix", "topic_names", "stance_mix",
+    "UNKNOWN_SOURCE", "THIN", "source_names", "SourceTopic", "source_topic_matrix", "topic_names", "stance_mix",
     "distinguishing_terms", "first_coverage", "stance_evidence", "split_sentences", "AlignedPair",
     "Alignment", "align_passages", "similarity",
 ]
@@ -31,7 +31,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------------------
 # frame helpers
 
-def _sources(frame: pd.DataFrame) -> pd.Series:
+def source_names(frame: pd.DataFrame) -> pd.Series:
     """Source names with unknown (NA / blank) outlets grouped under one visible name, not dropped."""
     s = frame["source"].astype("object")
     s = s.where(s.notna() & (s.astype(str).str.strip() != ""), UNKNOWN_SOURCE)
@@ -94,7 +94,7 @@ def source_topic_matrix(frame: pd.DataFrame, normalise: str | None = "source") -
     unassigned = int((~has_topic).sum())
     if sub.empty:
         return SourceTopic(empty, empty, {}, unassigned)
-    counts = pd.crosstab(_sources(sub), sub["topic"].astype(int))
+    counts = pd.crosstab(source_names(sub), sub["topic"].astype(int))
     counts.index.name, counts.columns.name = "source", "topic"
     counts = counts.loc[counts.sum(axis=1).sort_values(ascending=False, kind="stable").index,
                         counts.sum(axis=0).sort_values(ascending=False, kind="stable").index]
@@ -120,7 +120,7 @@ def stance_mix(frame: pd.DataFrame, by_topic: bool = True) -> pd.DataFrame:
     sub = frame.loc[frame["topic"].notna()].copy()
     if sub.empty:
         return pd.DataFrame(columns=cols)
-    sub["source"] = _sources(sub)
+    sub["source"] = source_names(sub)
     sub["topic"] = sub["topic"].astype(int)
     names = topic_names(sub)
     sub["topic_label"] = sub["topic"].map(names)
@@ -237,7 +237,7 @@ def first_coverage(frame: pd.DataFrame) -> pd.DataFrame:
     sub = frame.loc[frame["topic"].notna()].copy()
     if sub.empty:
         return pd.DataFrame(columns=cols)
-    sub["source"] = _sources(sub)
+    sub["source"] = source_names(sub)
     sub["topic"] = sub["topic"].astype(int)
     names = topic_names(sub)
     per_topic = sub.groupby("topic").agg(articles=("id", "size"),
@@ -290,7 +290,7 @@ def stance_evidence(store_or_texts, frame: pd.DataFrame, source: str, topic: int
     cols = ["id", "title", "published", "url", "stance_label", "sentence"]
     if frame is None or frame.empty or topic is None:
         return pd.DataFrame(columns=cols)
-    src = _sources(frame)
+    src = source_names(frame)
     mask = (src == source) & (frame["topic"].astype("Int64") == int(topic)).fillna(False)
     sub = frame.loc[mask].sort_values(["published", "id"], ascending=[False, True], kind="stable",
                                       na_position="last").head(max_articles)
