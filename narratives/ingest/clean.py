@@ -59,7 +59,7 @@ def _norm(line: str) -> str:
 
 def is_sentence(line: str) -> bool:
     """Ends like a sentence (., !, ?, closing quote ...): story text, never dropped by shape rules."""
-    return bool(_SENTENCE_END_RE.search(line.rstrip()))
+    return bool(_SENTENCE_END_RE.search(line.rstrip()[-4:]))
 
 
 def _is_headline(line: str) -> bool:
@@ -123,17 +123,12 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
     # An unrelated headline dropped into the body: headline-shaped, between story lines, and sharing
     # no content word with the rest of the story (real sub-headings repeat the story's vocabulary).
     remaining = [i for i in nonempty if not drop[i]]
-    body_words: Counter[str] = Counter()
-    for i in remaining:
-        if is_sentence(keep[i]):
-            body_words.update(_content_words(keep[i]))
-    if body_words:
-        for pos, i in enumerate(remaining[1:-1], start=1):
-            s = keep[i].strip()
-            if is_sentence(s) or not _is_headline(s):
-                continue
-            words = _content_words(s)
-            if len(words) >= 3 and not (words & body_words.keys()):
+    candidates = [i for i in remaining[1:-1] if not is_sentence(keep[i]) and _is_headline(keep[i])]
+    if candidates:
+        body_words = _content_words("\n".join(keep[i] for i in remaining if is_sentence(keep[i])))
+        for i in candidates:
+            words = _content_words(keep[i])
+            if body_words and len(words) >= 3 and not (words & body_words):
                 drop[i] = True
     out = [ln for ln, d in zip(keep, drop) if not d]
     # Collapse blank runs left behind; trim.

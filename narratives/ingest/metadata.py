@@ -131,6 +131,17 @@ def byline_date(line: str) -> date | None:
     return _from_match(m) if m else None
 
 
+_DATEISH_RE = re.compile(r"^[\w.,/\- ]{6,40}$")
+_NUM_RE = re.compile(r"\d+")
+
+
+def _maybe_date(line: str) -> bool:
+    """Short line of at most 5 words with a year and another number: worth asking dateparser."""
+    if not _DATEISH_RE.match(line) or not _YEAR_RE.search(line) or len(line.split()) > 5:
+        return False
+    return len(_NUM_RE.findall(line)) >= 2
+
+
 def find_published(lines: list[str]) -> date | None:
     """Publication date from a date line / byline near the top, or "Published in X, <date>" at the end."""
     non_empty = [ln.strip() for ln in lines if ln.strip()]
@@ -151,7 +162,7 @@ def find_published(lines: list[str]) -> date | None:
     # Slow path: a short line near the top that has a year but no form the regexes know.
     tried = 0
     for ln in top[:6]:
-        if len(ln) <= 40 and _YEAR_RE.search(ln) and tried < 2:
+        if tried < 2 and _maybe_date(ln):
             tried += 1
             found = _dateparser(ln)
             if found:
@@ -245,5 +256,5 @@ def guess_language(text: str) -> str | None:
     words = _WORD_RE.findall(text[:3000].lower())
     if len(words) < 8:
         return None
-    hits = sum(1 for w in words if w in _EN_STOP)
+    hits = sum(map(_EN_STOP.__contains__, words))
     return "en" if hits / len(words) >= 0.15 else None

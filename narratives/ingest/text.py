@@ -48,7 +48,7 @@ def article_from_text(text: str, file_name: str, *, title: str | None = None, so
     title = " ".join(title.split()) if title else None
     if not title:
         found, idx = md.find_title(lines)
-        if found:
+        if found and any(ln.strip() for ln in lines[idx + 1:]):   # a lone line is the story, not a title
             title = found
             lines = lines[idx + 1:]          # lines above the headline are page furniture
     if published is None:
