@@ -110,9 +110,11 @@ if editable:
             bar = st.progress(0.0)
 
             def _progress(*args) -> None:
-                """Accepts (fraction, message) or (done, total[, message]) from the pipeline."""
+                """The pipeline calls progress(stage, fraction); (done, total) is tolerated too."""
                 try:
-                    if len(args) >= 2 and isinstance(args[1], (int, float)) and not isinstance(args[1], bool):
+                    if len(args) >= 2 and isinstance(args[0], str):
+                        frac, text = float(args[1]), args[0]
+                    elif len(args) >= 2 and isinstance(args[1], (int, float)) and not isinstance(args[1], bool):
                         frac, text = float(args[0]) / max(1.0, float(args[1])), (args[2] if len(args) > 2 else None)
                     else:
                         frac, text = float(args[0]), (args[1] if len(args) > 1 else None)

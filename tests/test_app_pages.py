@@ -134,7 +134,8 @@ def test_timeline_chart_counts_and_events(seeded_app, seeded_db):
     assert total == dated
     assert any(a.get("text") == "Court ruling" for a in fig["layout"].get("annotations", []))
     assert "garbage" in " ".join(w.value for w in at.warning)
-    assert f"{len(frame)} articles" in text or f"{dated} articles" in text
+    assert f"{dated} article{'s' if dated != 1 else ''} ·" in text
+    assert f"{len(frame) - dated} undated" in text
 
 
 def test_timeline_selection_lists_articles(seeded_app, seeded_db):
