@@ -77,11 +77,20 @@ def decode(data: bytes, file_name: str) -> str:
             raise InputError(file_name, BINARY)
         from charset_normalizer import from_bytes  # lazy: costs ~50 ms to import
 
-        best = from_bytes(data[:1_000_000] if len(data) > 1_000_000 else data).best()
+        matches = from_bytes(data[:1_000_000] if len(data) > 1_000_000 else data)
+        best = matches.best()
         if best is None:
             raise InputError(file_name, BINARY)
+        encoding = best.encoding
+        # Western text in Windows-1252 also decodes "cleanly" as cp1250/cp1257 (ï -> ď): when cp1252 is
+        # an equally good reading, it is by far the likelier one.
+        for m in matches:
+            if (m.encoding == "cp1252" and m.chaos <= best.chaos + 1e-9
+                    and m.coherence >= best.coherence - 0.01):
+                encoding = "cp1252"
+                break
         try:
-            text = data.decode(best.encoding)
+            text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             raise InputError(file_name, BINARY) from None
     if _looks_binary(text):
