@@ -42,11 +42,11 @@ def _unsafe_member(filename: str) -> bool:
             or any(p == ".." for p in s.split("/")) or "\x00" in s)
 
 
-def _open(name: str, data: bytes) -> zipfile.ZipFile:
+def _open(name: str, data: bytes, what: str = "zip archive") -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        raise InputError(name, "not a readable zip archive") from None
+        raise InputError(name, f"not a readable {what}") from None
 
 
 def _check_headers(name: str, zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -98,9 +98,9 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> byte
     return b"".join(chunks)
 
 
-def check_container(name: str, data: bytes) -> zipfile.ZipFile:
+def check_container(name: str, data: bytes, what: str) -> zipfile.ZipFile:
     """Bomb checks for zip-based documents (DOCX, XLSX) before a library opens them."""
-    zf = _open(name, data)
+    zf = _open(name, data, f"{what} (damaged zip container)")
     for info in _check_headers(name, zf):
         problem = _member_problem(info)
         if problem:

@@ -21,7 +21,7 @@ def _check_xml(name: str, data: bytes) -> None:
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
 
-    zf = check_container(name, data)
+    zf = check_container(name, data, "DOCX")
     budget = config.MAX_ARCHIVE_UNPACKED_BYTES
     for info in zf.infolist():
         if not info.filename.lower().endswith((".xml", ".rels")):

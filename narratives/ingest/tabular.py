@@ -149,7 +149,7 @@ def read_xlsx(name: str, data: bytes) -> list[Article | InputError]:
     """XLSX: the first worksheet; its first non-empty row is the header."""
     from .archive import check_container
 
-    check_container(name, data)
+    check_container(name, data, "XLSX workbook")
     try:
         import openpyxl
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -1,0 +1,98 @@
+"""A batch with every kind of broken file: the good files come through, each bad one is one line naming it."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from narratives.ingest import read_batch, read_paths
+from narratives.records import IngestResult
+
+STORY = "The water board said on Friday that reservoir levels had recovered after the spring rains."
+
+
+def _pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawString(50, 800, STORY)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _docx() -> bytes:
+    import docx
+    d = docx.Document()
+    d.add_paragraph(STORY)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, v in members.items():
+            z.writestr(k, v)
+    return buf.getvalue()
+
+
+def test_broken_files_do_not_stop_the_batch():
+    good = {
+        "good.txt": f"Reservoirs Recover\n\n{STORY}".encode(),
+        "good.pdf": _pdf(),
+        "good.docx": _docx(),
+        "good.json": b'{"title": "J", "text": "Reservoir levels recovered."}',
+        "good.csv": f"title,text\nC,{STORY}\n".encode(),
+    }
+    bad = {
+        "empty.txt": b"",
+        "blank.md": b"  \n\n ",
+        "binary.txt": bytes(range(256)) * 16,
+        "truncated.pdf": _pdf()[:300],
+        "truncated.docx": _docx()[:2000],
+        "invalid.json": b'{"title": "x", "text": ',
+        "notext.csv": b"id,headline\n1,Hello\n",
+        "bomb.zip": _zip({"bomb.txt": b"\0" * (4 * 1024 * 1024)}),
+        "weird.bin": b"\x13\x37 not a known format",
+    }
+    archive = _zip({"../escape.txt": STORY.encode(), "nested.zip": _zip({"x.txt": STORY.encode()}),
+                    "inside.txt": f"Inside\n\n{STORY}".encode()})
+    files = list(good.items()) + list(bad.items()) + [("mixed.zip", archive)]
+    pfs = read_batch(files)
+    names_ok = {p.file_name for p in pfs if p.articles}
+    assert names_ok == set(good) | {"mixed.zip/inside.txt"}
+    errors = {p.file_name: p.error for p in pfs if p.error}
+    # the bomb is refused as a member of its zip (siblings would still come through)
+    expected = (set(bad) - {"bomb.zip"}) | {"bomb.zip/bomb.txt", "mixed.zip/escape.txt", "mixed.zip/nested.zip"}
+    assert set(errors) == expected
+    for name, error in errors.items():
+        line = IngestResult(name, "failed", message=error).line()
+        assert "\n" not in line and line.startswith(f"{name}: failed: ") and "Traceback" not in line
+    assert errors["empty.txt"] == "empty file" and errors["blank.md"] == "empty file"
+    assert errors["binary.txt"] == "binary or unknown encoding"
+    assert "PDF" in errors["truncated.pdf"] and "DOCX" in errors["truncated.docx"]
+    assert errors["invalid.json"].startswith("invalid JSON at line 1")
+    assert "no text column" in errors["notext.csv"] and "headline" in errors["notext.csv"]
+    assert "zip bomb" in errors["bomb.zip/bomb.txt"]
+    assert errors["weird.bin"].startswith("unsupported file type")
+
+
+def test_read_paths_walks_sorted_and_caps_size(tmp_path, monkeypatch):
+    from narratives import config
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "d" / "b.txt").write_text("B")
+    (tmp_path / "d" / "a.txt").write_text("A")
+    (tmp_path / "d" / "sub" / "c.txt").write_text("C" * 50)
+    (tmp_path / "d" / ".hidden").write_text("H")
+    single = tmp_path / "single.txt"
+    single.write_text("S")
+    monkeypatch.setattr(config, "MAX_FILE_BYTES", 10)
+    out = list(read_paths([tmp_path / "d", single, tmp_path / "missing.txt"]))
+    assert [n for n, _ in out] == ["d/a.txt", "d/b.txt", "d/sub/c.txt", "single.txt", "missing.txt"]
+    assert out[0][1] == b"A" and out[3][1] == b"S"
+    assert "file too large" in out[2][1].reason
+    assert out[4][1].reason == "no such file"
+    pfs = read_batch(out)
+    assert {p.file_name: p.error for p in pfs if p.error} == {
+        "d/sub/c.txt": out[2][1].reason, "missing.txt": "no such file"}
