@@ -57,11 +57,12 @@ _NT = re.compile(r"n't\b|n’t\b")
 
 def _phrase_sets():
     single: dict[str, list[str]] = {}
-    phrases: dict[str, list[tuple[str, ...]]] = {}
+    phrases: dict[str, list[tuple[str, tuple[str, ...]]]] = {}   # first word -> [(cat, phrase)]
     for cat, (_, words) in LEXICON.items():
         for w in words:
             if "_" in w:
-                phrases.setdefault(cat, []).append(tuple(w.split("_")))
+                p = tuple(w.split("_"))
+                phrases.setdefault(p[0], []).append((cat, p))
             elif "-" in w:
                 continue
             else:
@@ -80,10 +81,9 @@ def lexicon_hits(text: str) -> tuple[dict[str, list[str]], int]:
     for i, t in enumerate(toks):
         for cat in _SINGLE.get(t, ()):
             hits[cat].append(t)
-        for cat, plist in _PHRASES.items():
-            for p in plist:
-                if toks[i:i + len(p)] == list(p):
-                    hits[cat].append(" ".join(p))
+        for cat, p in _PHRASES.get(t, ()):
+            if tuple(toks[i:i + len(p)]) == p:
+                hits[cat].append(" ".join(p))
     hits["negation"].extend(["n't"] * len(_NT.findall(low)))
     return hits, len(toks)
 
@@ -132,7 +132,7 @@ class StanceModel(BaseEstimator, ClusterMixin):
     feature blocks; k_max bounds the auto search; n_terms kept per stance.
     """
 
-    def __init__(self, n_stances="auto", random_state=0, lexicon_weight=1.0, residual_weight=1.0,
+    def __init__(self, n_stances="auto", random_state=0, lexicon_weight=0.3, residual_weight=1.0,
                  k_max=4, n_terms=8):
         self.n_stances = n_stances
         self.random_state = random_state
