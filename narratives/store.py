@@ -546,6 +546,17 @@ class Store:
                 sa.select(assignments.c.article_id, assignments.c.topic_key, assignments.c.stance_key)
                 .where(assignments.c.run_id == run_id).order_by(assignments.c.article_id)).all()]
 
+    def run_assignments_for(self, run_id: int, ids: list[int]) -> list[tuple[int, int, int | None]]:
+        """(article id, topic key, stance key) of some articles in one run."""
+        out = []
+        ids = sorted({int(i) for i in ids})
+        with self._read() as conn:
+            for i in range(0, len(ids), 900):
+                out += [tuple(r) for r in conn.execute(
+                    sa.select(assignments.c.article_id, assignments.c.topic_key, assignments.c.stance_key)
+                    .where(assignments.c.run_id == run_id, assignments.c.article_id.in_(ids[i:i + 900]))).all()]
+        return out
+
     def add_assignments(self, run_id: int, assignments_: list[tuple[int, int, int | None]]) -> None:
         """Add (article, topic key, stance key) rows to a run (new articles); cluster sizes follow."""
         if not assignments_:

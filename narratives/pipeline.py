@@ -1,0 +1,267 @@
+"""Clustering runs: fit topics and stances, give clusters stable keys, persist atomically.
+
+Stable keys are what make analysts' work survive a refit: a new cluster inherits the key of the previous
+run's cluster it overlaps most (Hungarian assignment on article-overlap Jaccard), so custom labels (keyed by
+kind+key in the `labels` table) follow automatically, and a new cluster made mostly (> 50 %) of an old
+cluster that was the result of a merge is folded into it again. Stance keys are unique across topics so a
+stance filter means one cluster.
+
+Readers keep seeing the previous complete run until `finish_run` commits the new one in one transaction;
+on any error the run is marked failed and the error re-raised.
+
+The fitted models are pickled into the run (our own database: trusted) so `assign_new` can place articles
+ingested later without a refit.
+"""
+from __future__ import annotations
+
+import pickle
+from collections import Counter, defaultdict
+from typing import Callable
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .errors import NarrativesError
+from .records import Cluster
+
+MIN_STANCE_TOPIC = 4      # topics smaller than this get one stance cluster (too few texts to split)
+MIN_MATCH_JACCARD = 0.1   # below this overlap a new cluster is new, not an old one that moved
+MERGE_SHARE = 0.5         # a new cluster re-merges into an old merge result holding > this share of it
+N_REPRESENTATIVES = 5
+
+Progress = Callable[[str, float], None]
+
+
+def _doc(title: str, text: str) -> str:
+    return f"{title}\n{text}" if title else text
+
+
+def _match(new: dict[int, set[int]], old: dict[int, set[int]], next_key: int) -> tuple[dict[int, int], int]:
+    """local cluster id -> stable key: Hungarian on Jaccard with the old clusters, fresh keys for the rest."""
+    locs, keys = sorted(new), sorted(old)
+    out: dict[int, int] = {}
+    if locs and keys:
+        sim = np.zeros((len(locs), len(keys)))
+        for i, loc in enumerate(locs):
+            a = new[loc]
+            for j, k in enumerate(keys):
+                inter = len(a & old[k])
+                if inter:
+                    sim[i, j] = inter / len(a | old[k])
+        rows, cols = linear_sum_assignment(-sim)
+        for i, j in zip(rows, cols):
+            if sim[i, j] >= MIN_MATCH_JACCARD:
+                out[locs[i]] = keys[j]
+    for loc in locs:
+        if loc not in out:
+            out[loc] = next_key
+            next_key += 1
+    return out, next_key
+
+
+def _remerge(new: dict[int, set[int]], keymap: dict[int, int], old: dict[int, set[int]],
+             merged_results: set[int]) -> None:
+    """Fold new clusters that mostly come from an old merge result back into it (in place)."""
+    for loc in sorted(new):
+        a = new[loc]
+        if not a:
+            continue
+        for k in sorted(merged_results & set(old)):
+            if keymap[loc] != k and len(a & old[k]) / len(a) > MERGE_SHARE:
+                keymap[loc] = k
+                break
+
+
+def _groups(assign: dict[int, int]) -> dict[int, set[int]]:
+    g: dict[int, set[int]] = defaultdict(set)
+    for aid, c in assign.items():
+        g[c].add(aid)
+    return dict(g)
+
+
+def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Progress | None = None) -> int:
+    """Fit, label, match to the previous run and persist a new clustering run; returns its id.
+
+    progress(stage, fraction in [0, 1]) is called between stages.
+    """
+    from .stance import StanceModel
+    from .topics import TopicModel
+
+    def tell(stage: str, frac: float) -> None:
+        if progress is not None:
+            progress(stage, frac)
+
+    run_id = store.start_run({"n_topics": n_topics, "random_state": random_state})
+    try:
+        tell("loading articles", 0.0)
+        ids, titles, texts = store.texts(originals_only=True)
+        if not ids:
+            raise NarrativesError("no articles to cluster: ingest some first")
+        docs = [_doc(t, x) for t, x in zip(titles, texts)]
+        del texts
+        tell("fitting topics", 0.1)
+        tm = TopicModel(n_topics=n_topics, random_state=random_state).fit(docs)
+        topic_local = {aid: int(t) for aid, t in zip(ids, tm.labels_)}
+
+        tell("fitting stances", 0.5)
+        stance_models: dict[int, object | None] = {}
+        stance_local: dict[int, tuple[int, int]] = {}      # article -> (topic local, stance local)
+        stance_info: dict[tuple[int, int], tuple[str, list[str], list[int]]] = {}
+        by_topic: dict[int, list[int]] = defaultdict(list)
+        for i, t in enumerate(tm.labels_):
+            by_topic[int(t)].append(i)
+        for n_done, t in enumerate(sorted(by_topic)):
+            members = by_topic[t]
+            if len(members) < MIN_STANCE_TOPIC:
+                stance_models[t] = None
+                for i in members:
+                    stance_local[ids[i]] = (t, 0)
+                stance_info[(t, 0)] = ("all articles", [], [ids[i] for i in members[:N_REPRESENTATIVES]])
+            else:
+                sm = StanceModel(random_state=random_state).fit([docs[i] for i in members])
+                stance_models[t] = sm
+                for i, s in zip(members, sm.labels_):
+                    stance_local[ids[i]] = (t, int(s))
+                for s in range(sm.n_stances_):
+                    reps = [ids[members[j]] for j in sm.representatives_[s][:N_REPRESENTATIVES]]
+                    stance_info[(t, s)] = (sm.stance_names_[s], list(sm.stance_terms_[s]), reps)
+            tell("fitting stances", 0.5 + 0.3 * (n_done + 1) / len(by_topic))
+
+        # near-duplicates take their original's clusters
+        for dup, orig in store.duplicate_map().items():
+            if orig in topic_local:
+                topic_local[dup] = topic_local[orig]
+                stance_local[dup] = stance_local[orig]
+
+        tell("matching to the previous run", 0.85)
+        history = store.label_history()
+        merged = {"topic": set(), "stance": set()}
+        for m in history["merges"]:
+            merged[m["kind"]].add(m["kept_key"])
+        prev = store.latest_run()
+        old_topic: dict[int, set[int]] = {}
+        old_stance: dict[int, set[int]] = {}
+        if prev is not None:
+            for aid, tk, sk in store.run_assignments(prev.id):
+                old_topic.setdefault(tk, set()).add(aid)
+                if sk is not None:
+                    old_stance.setdefault(sk, set()).add(aid)
+
+        new_topic = _groups(topic_local)
+        topic_key, _ = _match(new_topic, old_topic, history["max_key"]["topic"] + 1)
+        _remerge(new_topic, topic_key, old_topic, merged["topic"])
+
+        slocs = sorted(set(stance_local.values()))
+        sindex = {sl: i for i, sl in enumerate(slocs)}
+        new_stance = _groups({aid: sindex[sl] for aid, sl in stance_local.items()})
+        skey, _ = _match(new_stance, old_stance, history["max_key"]["stance"] + 1)
+        _remerge(new_stance, skey, old_stance, merged["stance"])
+        stance_key = {sl: skey[sindex[sl]] for sl in slocs}
+
+        assignments = sorted((aid, topic_key[t], stance_key[stance_local[aid]]) for aid, t in topic_local.items())
+        sizes_t = Counter(t for _, t, _ in assignments)
+        sizes_s = Counter(s for _, _, s in assignments)
+
+        clusters: dict[tuple[str, int], Cluster] = {}
+        for t in range(tm.n_topics_):
+            if t not in new_topic:
+                continue
+            k = topic_key[t]
+            reps = [ids[i] for i in tm.representatives_[t][:N_REPRESENTATIVES]]
+            _add_cluster(clusters, Cluster(run_id, "topic", k, None, tm.topic_names_[t], tm.topic_names_[t],
+                                           list(tm.topic_terms_[t]), reps, sizes_t[k]), len(new_topic[t]))
+        for sl in slocs:
+            k = stance_key[sl]
+            name, terms, reps = stance_info[sl]
+            _add_cluster(clusters, Cluster(run_id, "stance", k, topic_key[sl[0]], name, name, terms, reps,
+                                           sizes_s[k]), len(new_stance[sindex[sl]]))
+
+        blob = pickle.dumps({
+            "topic_model": tm,
+            "topic_key": {t: topic_key[t] for t in new_topic},
+            "stance_models": stance_models,
+            "stance_key": stance_key,
+        }, protocol=pickle.HIGHEST_PROTOCOL)
+        tell("saving", 0.95)
+        store.finish_run(run_id, assignments, list(clusters.values()), blob)
+        tell("done", 1.0)
+        return run_id
+    except BaseException as exc:
+        try:
+            store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            pass
+        raise
+
+
+def _add_cluster(out: dict, c: Cluster, weight: int) -> None:
+    """Add a cluster; a second one with the same key (re-merged) is folded in, the bigger part names it."""
+    prev = out.get((c.kind, c.key))
+    if prev is None:
+        c._weight = weight  # type: ignore[attr-defined]
+        out[(c.kind, c.key)] = c
+        return
+    if weight > prev._weight:  # type: ignore[attr-defined]
+        prev.auto_label, prev.label, prev.terms = c.auto_label, c.label, c.terms
+        prev.representative_ids = (c.representative_ids + prev.representative_ids)[:N_REPRESENTATIVES]
+        prev._weight = weight  # type: ignore[attr-defined]
+    else:
+        prev.representative_ids = (prev.representative_ids + c.representative_ids)[:N_REPRESENTATIVES]
+
+
+def assign_new(store) -> int:
+    """Place articles added since the latest run into its clusters (no refit); returns how many."""
+    run = store.latest_run()
+    if run is None:
+        return 0
+    new_ids = store.unassigned_ids(run.id)
+    if not new_ids:
+        return 0
+    blob = store.run_model(run.id)
+    if not blob:
+        return 0
+    model = pickle.loads(blob)
+    history = store.label_history()
+    follow = {"topic": {}, "stance": {}}
+    for m in history["merges"]:
+        follow[m["kind"]][m["merged_key"]] = m["kept_key"]
+
+    def resolve(kind: str, key):
+        seen = set()
+        while key in follow[kind] and key not in seen:
+            seen.add(key)
+            key = follow[kind][key]
+        return key
+
+    # near-duplicates of already-assigned articles take their original's clusters
+    dmap = store.duplicate_map()
+    known = {aid: (t, s) for aid, t, s in store.run_assignments_for(run.id, [dmap[i] for i in new_ids if i in dmap])}
+    out: list[tuple[int, int, int | None]] = []
+    to_predict = []
+    for aid in new_ids:
+        orig = dmap.get(aid)
+        if orig is not None and orig in known:
+            out.append((aid, *known[orig]))
+        else:
+            to_predict.append(aid)
+    if to_predict:
+        ids, titles, texts = store.texts(to_predict)
+        docs = [_doc(t, x) for t, x in zip(titles, texts)]
+        local = model["topic_model"].predict(docs)
+        by_topic: dict[int, list[int]] = defaultdict(list)
+        for i, t in enumerate(local):
+            by_topic[int(t)].append(i)
+        for t, members in by_topic.items():
+            sm = model["stance_models"].get(t)
+            if sm is None:
+                sl = [0] * len(members)
+            else:
+                sl = [int(s) for s in sm.predict([docs[i] for i in members])]
+            for i, s in zip(members, sl):
+                tk = model["topic_key"].get(t)
+                sk = model["stance_key"].get((t, s))
+                if tk is None:
+                    continue
+                out.append((ids[i], resolve("topic", tk), None if sk is None else resolve("stance", sk)))
+    store.add_assignments(run.id, out)
+    return len(out)
