@@ -46,10 +46,11 @@ def article_from_text(text: str, file_name: str, *, title: str | None = None, so
     text = _ZERO_WIDTH_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).replace("\xa0", " ")
     lines = all_lines = text.split("\n")
     title = " ".join(title.split()) if title else None
+    detected = False
     if not title:
         found, idx = md.find_title(lines)
         if found and any(ln.strip() for ln in lines[idx + 1:]):   # a lone line is the story, not a title
-            title = found
+            title, detected = found, True
             lines = lines[idx + 1:]          # lines above the headline are page furniture
     if published is None:
         published = md.find_published(all_lines)
@@ -60,6 +61,10 @@ def article_from_text(text: str, file_name: str, *, title: str | None = None, so
     if url:
         body_lines = [ln for ln in body_lines if ln.strip() != url]
     body = "\n".join(body_lines).strip("\n")
+    if not body.strip() and detected:
+        # The "headline" was all there was (or the rest repeated it): it is the story, not a title.
+        title = None
+        body = "\n".join(clean_lines(all_lines)).strip("\n")
     if not body.strip():
         raise InputError(file_name, "no article text")
     if not title:
