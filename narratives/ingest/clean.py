@@ -160,8 +160,8 @@ def strip_repeated_lines(texts: Sequence[str], min_articles: int = 2, edge: int 
     counts: Counter[str] = Counter()
     edges: list[set[str]] = []
     for text in texts:
-        lines = [_norm(ln) for ln in text.split("\n") if ln.strip()]
-        e = set(lines[:edge]) | set(lines[-edge:])
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        e = {_norm(ln) for ln in (lines if len(lines) <= 2 * edge else lines[:edge] + lines[-edge:])}
         edges.append(e)
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest().hex()
         if digest in seen:

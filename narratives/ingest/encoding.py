@@ -27,6 +27,8 @@ def _looks_binary(text: str) -> bool:
     """More than 1 % control/replacement characters (or any NUL) means it is not text."""
     if "\x00" in text:
         return True
+    if not _BAD_CHARS.search(text, 0, 200_000):
+        return False
     bad = len(_BAD_CHARS.findall(text[:200_000]))
     return bad > max(2, len(text[:200_000]) // 100)
 
