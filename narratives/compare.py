@@ -22,7 +22,7 @@ UNASSIGNED_TOPIC = "(no topic)"
 THIN = 3                    # fewer articles than this in a cell: shown, but marked "thin"
 
 __all__ = [
-    "UNKNOWN_SOURCE", "THIN", "source_names", "SourceTopic", "source_topic_matrix", "topic_names", "stance_mix",
+    "UNKNOWN_SOURCE", "THIN", "name_words", "source_names", "SourceTopic", "source_topic_matrix", "topic_names", "stance_mix",
     "distinguishing_terms", "first_coverage", "stance_evidence", "split_sentences", "AlignedPair",
     "Alignment", "align_passages", "similarity",
 ]
@@ -30,6 +30,17 @@ __all__ = [
 
 # --------------------------------------------------------------------------------------------------
 # frame helpers
+
+def name_words(*names: str) -> set[str]:
+    """Words of outlet names and their initials ("Associated Press" -> associated, press, ap)."""
+    out: set[str] = set()
+    for name in names:
+        words = re.findall(r"[^\W\d_]+", (name or "").lower())
+        out.update(w for w in words if len(w) > 1)
+        if len(words) > 1:
+            out.add("".join(w[0] for w in words))
+    return out
+
 
 def source_names(frame: pd.DataFrame) -> pd.Series:
     """Source names with unknown (NA / blank) outlets grouped under one visible name, not dropped."""
@@ -166,7 +177,8 @@ def _cap(texts: list[str], max_docs: int, seed: int) -> list[str]:
 
 def distinguishing_terms(texts_a: Iterable[str], texts_b: Iterable[str], n: int = 20,
                          prior: float = 500.0, *, background: Iterable[str] | None = None,
-                         min_count: int = 3, max_docs: int = 1000, seed: int = 0) -> pd.DataFrame:
+                         min_count: int = 3, max_docs: int = 1000, seed: int = 0,
+                         exclude: Iterable[str] = ()) -> pd.DataFrame:
     """Terms that set corpus A apart from corpus B (and B from A), ranked by z-score of the log-odds ratio.
 
     "Fightin' Words" (Monroe, Colaresi & Quinn 2008): each term gets pseudo-counts alpha_w = prior * p_w,
@@ -174,7 +186,8 @@ def distinguishing_terms(texts_a: Iterable[str], texts_b: Iterable[str], n: int 
     name mentioned twice by a small outlet does not top the list; the z-score divides the log-odds
     difference by its standard error. Returns columns term, z, delta, count_a, count_b, side ("a"|"b"):
     up to n terms favouring A (z desc) then up to n favouring B (z asc). Empty frame when either side
-    has no text. Each side is capped at max_docs articles (deterministic sample) and each text at
+    has no text. ``exclude``: words dropped with every bigram containing them (e.g. the outlets' own
+    names, which say who wrote it, not what it says). Each side is capped at max_docs articles (deterministic sample) and each text at
     MAX_TERM_CHARS: counting bigrams costs ~2 s per 1,000 articles, and the ranking of the top terms is
     stable long before that.
     """
@@ -205,6 +218,9 @@ def distinguishing_terms(texts_a: Iterable[str], texts_b: Iterable[str], n: int 
     keep = (ya + yb) >= min_count
     if not keep.any():
         keep = (ya + yb) > 0
+    drop = {w.lower() for w in exclude if w}
+    if drop:
+        keep &= np.array([not (set(t.split()) & drop) for t in terms], dtype=bool)
     ya, yb, bg, terms = ya[keep], yb[keep], bg[keep], terms[keep]
     alpha = prior * (bg + 0.01) / (bg + 0.01).sum()      # +0.01: background may lack a term of A/B
     a0 = alpha.sum()

@@ -6,6 +6,8 @@ reopens the same comparison; values the widgets would drop silently get a visibl
 """
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -22,6 +24,14 @@ PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#e
 st.title("Source comparison")
 
 
+def ptext(text, limit: int | None = 60) -> str:
+    """Escape text for Plotly labels/hover (they render a small HTML subset); page-local on purpose."""
+    s = "" if text is None else " ".join(str(text).split())
+    if limit and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return html.escape(s)
+
+
 def _check_param(key: str, options: list, what: str) -> None:
     """Warn about a URL value the bound widget is about to drop (bind drops invalid values silently)."""
     raw = st.query_params.get(key)
@@ -30,8 +40,8 @@ def _check_param(key: str, options: list, what: str) -> None:
                    "showing the default instead.", icon=":material/link_off:")
 
 
-def _topic_axis(key: int, labels: dict[int, str], limit: int = 28) -> str:
-    return f"{key} · {sh.plot_text(labels.get(key, f'Topic {key}'), limit)}"
+def _topic_axis(key: int, labels: dict[int, str], limit: int = 28, sep: str = " · ") -> str:
+    return f"{key}{sep}{ptext(labels.get(key, f'Topic {key}'), limit)}"
 
 
 # ------------------------------------------------------------------ data
@@ -63,8 +73,9 @@ else:
         shares, counts = shares.iloc[:MAX_SOURCES], counts.iloc[:MAX_SOURCES]
     if notes:
         st.info("Showing " + " and ".join(notes) + ". Narrow the sidebar filters to see the rest.")
-    x = [_topic_axis(int(k), labels) for k in shares.columns]
-    y = [sh.plot_text(s, 30) for s in shares.index]
+    few = shares.shape[1] <= 6          # few topics: horizontal two-line labels read better than slanted
+    x = [_topic_axis(int(k), labels, sep="<br>" if few else " · ") for k in shares.columns]
+    y = [ptext(s, 30) for s in shares.index]
     thin = (counts > 0) & (counts < sh.THIN)
     cell_text = [[("" if c == 0 else f"{v:.0%}") for v, c in zip(vr, cr)]
                  for vr, cr in zip(shares.values, counts.values)]
@@ -87,7 +98,7 @@ else:
         ))
     fig.update_layout(
         height=max(320, 30 * len(y) + 220), margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(title="Topic", tickangle=-35, side="bottom"), yaxis=dict(title="Source", autorange="reversed"),
+        xaxis=dict(title="Topic", tickangle=0 if few else -35, side="bottom"), yaxis=dict(title="Source", autorange="reversed"),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
     )
     st.plotly_chart(fig, config=sh.plotly_config("source_topic_heatmap"), width="stretch", key="sc_heat")
@@ -116,7 +127,7 @@ else:
     else:
         per_source = mix.groupby("source")["articles"].sum().sort_values(ascending=False)
         per_source = per_source.iloc[:MAX_SOURCES]
-        ylab = {s: (f"{sh.plot_text(s, 30)} ({n})" + (" · thin" if n < sh.THIN else "")) for s, n in per_source.items()}
+        ylab = {s: (f"{ptext(s, 30)} ({n})" + (" · thin" if n < sh.THIN else "")) for s, n in per_source.items()}
         fig = go.Figure()
         stances = mix[["stance", "stance_label"]].drop_duplicates().sort_values("stance")
         for i, (skey, slabel) in enumerate(stances.itertuples(index=False)):
@@ -124,9 +135,9 @@ else:
             color = "#cccccc" if skey < 0 else PALETTE[i % len(PALETTE)]
             fig.add_trace(go.Bar(
                 y=[ylab[s] for s in part["source"]], x=part["share"].tolist(), orientation="h",
-                name=sh.plot_text(slabel, 40), marker_color=color,
+                name=ptext(slabel, 40), marker_color=color,
                 customdata=part["articles"].tolist(), text=part["articles"].tolist(), textposition="inside",
-                hovertemplate="%{y}<br>" + sh.plot_text(slabel, 40) + ": %{customdata} articles (%{x:.0%})<extra></extra>",
+                hovertemplate="%{y}<br>" + ptext(slabel, 40) + ": %{customdata} articles (%{x:.0%})<extra></extra>",
             ))
         fig.update_layout(
             barmode="stack", height=max(260, 32 * len(per_source) + 160), margin=dict(l=10, r=10, t=30, b=10),
@@ -145,12 +156,13 @@ st.subheader("Words that set a source apart")
 
 
 @st.cache_data(show_spinner="Counting words…", max_entries=16)
-def _terms(url: str, ver: str, ids_a: tuple[int, ...], ids_b: tuple[int, ...]) -> pd.DataFrame:
+def _terms(url: str, ver: str, ids_a: tuple[int, ...], ids_b: tuple[int, ...],
+           exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """Cached per store version and exact article sets: counting bigrams takes seconds on big sets."""
     store = sh.get_store()
     _, _, ta = store.texts(list(ids_a))
     _, _, tb = store.texts(list(ids_b))
-    return compare.distinguishing_terms(ta, tb, n=15)
+    return compare.distinguishing_terms(ta, tb, n=15, exclude=exclude)
 
 
 if len(sources_all) < 2:
@@ -168,7 +180,8 @@ else:
         in_b = ~in_a if src_b == ALL_OTHERS else view["source_name"] == src_b
         ids_a = tuple(int(i) for i in view.loc[in_a, "id"])
         ids_b = tuple(int(i) for i in view.loc[in_b, "id"])
-        terms = _terms(sh.get_store().url, sh.version(), ids_a, ids_b)
+        own_names = compare.name_words(src_a, "" if src_b == ALL_OTHERS else src_b)
+        terms = _terms(sh.get_store().url, sh.version(), ids_a, ids_b, tuple(sorted(own_names)))
         name_b = "the others" if src_b == ALL_OTHERS else src_b
         if terms.empty:
             st.info("Not enough words in common vocabulary to compare these two sets of articles.")
@@ -177,24 +190,25 @@ else:
             fig = go.Figure()
             for part, name, color in ((ta, src_a, "#4c78a8"), (tb, name_b, "#e45756")):
                 fig.add_trace(go.Bar(
-                    y=[sh.plot_text(t, 30) for t in part["term"]], x=part["z"].tolist(), orientation="h",
-                    name=f"more in {sh.plot_text(name, 30)}", marker_color=color,
+                    y=[ptext(t, 30) for t in part["term"]], x=part["z"].tolist(), orientation="h",
+                    name=f"more in {ptext(name, 30)}", marker_color=color,
                     customdata=[[int(a), int(b)] for a, b in zip(part["count_a"], part["count_b"])],
-                    hovertemplate=("%{y}: z = %{x:.1f}<br>" + sh.plot_text(src_a, 30) + ": %{customdata[0]} · "
-                                   + sh.plot_text(name_b, 30) + ": %{customdata[1]}<extra></extra>"),
+                    hovertemplate=("%{y}: z = %{x:.1f}<br>" + ptext(src_a, 30) + ": %{customdata[0]} · "
+                                   + ptext(name_b, 30) + ": %{customdata[1]}<extra></extra>"),
                 ))
-            order = [sh.plot_text(t, 30) for t in pd.concat([tb.iloc[::-1], ta])["term"]]
+            # top to bottom: A's strongest term first ... then B's terms, its strongest at the very bottom
+            order = [ptext(t, 30) for t in pd.concat([ta, tb.iloc[::-1]])["term"]]
             fig.update_layout(
                 height=max(300, 18 * len(order) + 140), margin=dict(l=10, r=10, t=30, b=10),
                 xaxis_title="z-score of the log-odds ratio (beyond ±2: unlikely to be chance)",
-                yaxis=dict(categoryorder="array", categoryarray=order[::-1], autorange="reversed"),
+                yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed"),
                 legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
             )
             st.plotly_chart(fig, config=sh.plotly_config("distinguishing_terms"), width="stretch", key="sc_terms")
             sh.chart_caption(view[in_a | in_b])
             st.caption("Log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008): "
-                       "rare words are shrunk, so a name mentioned twice does not top the list. Large sets are "
-                       "sampled (1,000 articles per side).")
+                       "rare words are shrunk, so a name mentioned twice does not top the list. The outlets' own "
+                       "names are left out. Large sets are sampled (1,000 articles per side).")
             sh.download_csv(terms.assign(side=terms["side"].map({"a": src_a, "b": name_b})),
                             "distinguishing_terms.csv", key="dl_sc_terms")
 

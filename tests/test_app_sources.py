@@ -80,7 +80,7 @@ def test_all_sections_render_with_captions_and_downloads(src_db, monkeypatch):
     hm = heat["data"][0]
     assert hm["type"] == "heatmap"
     assert set(hm["y"]) == set(SOURCES) | {"Evil Outlet"}
-    assert hm["x"] == ["1 · security · chinese nationals", "0 · trafficking · women"]
+    assert hm["x"] == ["1<br>security · chinese nationals", "0<br>trafficking · women"]
     for row in hm["z"]:
         assert sum(row) == pytest.approx(1.0)
     # every non-empty cell here rests on one article: all marked thin
@@ -151,7 +151,7 @@ def test_sidebar_filter_narrows_every_section(src_db, monkeypatch):
     at = _open(url, monkeypatch, source=["Dawn", "Reuters"])
     heat = _figures(at)[0]["data"][0]
     assert set(heat["y"]) == {"Dawn", "Reuters"}
-    assert heat["x"] == ["0 · trafficking · women"]
+    assert heat["x"] == ["0<br>trafficking · women"]
 
 
 def test_empty_store_and_unclustered_store(tmp_path, monkeypatch):

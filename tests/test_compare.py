@@ -261,3 +261,13 @@ def test_align_is_deterministic_and_bounded():
     assert time.perf_counter() - t < 30
     assert len(al.sentences_a) == 4000
     assert C.align_passages(SAMPLE["002"], SAMPLE["003"]) == C.align_passages(SAMPLE["002"], SAMPLE["003"])
+
+
+def test_distinguishing_terms_can_leave_out_outlet_names():
+    a = ["Associated Press reports the tariff news, AP photo"] * 5
+    b = ["the vaccine trial shows the vaccine works"] * 5
+    words = C.name_words("Associated Press", "The Hill")
+    assert {"associated", "press", "ap", "hill", "th"} <= words
+    dt = C.distinguishing_terms(a, b, n=10, min_count=1, exclude=words)
+    assert "tariff" in set(dt["term"])
+    assert not any(set(t.split()) & {"associated", "press", "ap"} for t in dt["term"])
