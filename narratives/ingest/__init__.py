@@ -214,9 +214,9 @@ def read_batch(files: Iterable[tuple[str, bytes | InputError]], *, source: str |
                 a.published = batch_date
             groups.setdefault(a.source.casefold() if a.source else None, []).append(a)
     for key, articles in groups.items():
-        if len(articles) < 2:
-            continue
-        texts = strip_repeated_lines([a.text for a in articles], min_articles=2 if key else 3)
+        if key is None or len(articles) < 2:
+            continue   # unknown source: repeated lines may be shared story text of different outlets
+        texts = strip_repeated_lines([a.text for a in articles])
         for a, t in zip(articles, texts):
             if t.strip():
                 a.text = t

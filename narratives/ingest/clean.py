@@ -1,10 +1,11 @@
 """Boilerplate stripping for scraped article text.
 
 Conservative by design: a line is dropped only when it cannot be part of the story - a known boilerplate
-phrase ("Post Comment", "Follow X on Google News"), a run of link-list headlines ("Headline -"), a block of
-headline-shaped lines after the story's last sentence, an unrelated headline whose words share nothing with
-the story, a repeat of the title, or a line repeated at the edges of other articles of the same outlet
-(`strip_repeated_lines`). A line that ends like a sentence is only ever dropped by an explicit phrase rule.
+phrase ("Post Comment", "Follow X on Google News"), a run of link-list headlines ("Headline -") with its
+last item, an isolated headline-shaped line whose words share nothing with the story (an unrelated
+headline dropped into the body), a repeat of the title, or a line repeated at the edges of many articles
+of the same outlet (`strip_repeated_lines`). A line that ends like a sentence is only ever dropped by an
+explicit phrase rule or as outlet furniture repeated across a tenth of that outlet's batch.
 """
 from __future__ import annotations
 
@@ -102,7 +103,8 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
             drop[i] = True
         elif i in tail and len(s) < 400 and md.WRITER_RE.match(s):
             drop[i] = True   # "Zachary Evans is a news writer for National Review Online. ..."
-    # Runs of >= 3 link-list items anywhere.
+    # Runs of >= 3 link-list items ("Headline -") anywhere, with the list's last item (which has no
+    # separator after it) when it is headline-shaped and ends the run.
     run: list[int] = []
     for i in nonempty + [None]:
         if i is not None and (_LINK_ITEM_RE.match(keep[i].strip()) or (run and drop[i])):
@@ -111,24 +113,22 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
         if sum(1 for j in run if _LINK_ITEM_RE.match(keep[j].strip())) >= 3:
             for j in run:
                 drop[j] = True
-        run = []
-    # Headline-shaped lines after the story's last sentence: "more stories" blocks.
-    remaining = [i for i in nonempty if not drop[i]]
-    last_sentence = max((i for i in remaining if is_sentence(keep[i])), default=None)
-    if last_sentence is not None:
-        trailing = [i for i in remaining if i > last_sentence]
-        if trailing and all(_is_headline(keep[i]) for i in trailing):
-            for i in trailing:
+            if i is not None and _is_headline(keep[i]) and not is_sentence(keep[i]):
                 drop[i] = True
+        run = []
     # An unrelated headline dropped into the body: headline-shaped, between story lines, and sharing
     # no content word with the rest of the story (real sub-headings repeat the story's vocabulary).
+    # Only an isolated line counts (story paragraphs on both sides): consecutive such lines are a list
+    # (fixtures, nominees, a line-up) that belongs to the story.
     remaining = [i for i in nonempty if not drop[i]]
-    candidates = [i for i in remaining[1:-1] if not is_sentence(keep[i]) and _is_headline(keep[i])]
+    candidates = [i for k, i in enumerate(remaining[1:-1], start=1)
+                  if not is_sentence(keep[i]) and _is_headline(keep[i]) and not keep[i].isupper()
+                  and is_sentence(keep[remaining[k - 1]]) and is_sentence(keep[remaining[k + 1]])]
     if candidates:
         body_words = _content_words("\n".join(keep[i] for i in remaining if is_sentence(keep[i])))
         for i in candidates:
             words = _content_words(keep[i])
-            if body_words and len(words) >= 3 and not (words & body_words):
+            if body_words and len(words) >= 4 and not (words & body_words):
                 drop[i] = True
     out = [ln for ln, d in zip(keep, drop) if not d]
     # Collapse blank runs left behind; trim.
@@ -152,8 +152,9 @@ def clean_text(text: str, title: str | None = None) -> str:
 def strip_repeated_lines(texts: Sequence[str], min_articles: int = 2, edge: int = 8) -> list[str]:
     """Drop lines repeated at the top/bottom of several articles of ONE source (pass one source's texts).
 
-    A line counts once per distinct article text. Headline-shaped lines need `min_articles` articles;
-    sentence-shaped ones need at least 3 (a shared sentence may be real story text). An article that
+    A line counts once per distinct article text. Headline-shaped lines need `min_articles` articles
+    (and 5 % of them); sentence-shaped ones need 3 and 10 % (a sentence shared by a few articles, such as
+    a team line-up, is story text; one in every tenth article of an outlet is its furniture). An article that
     would lose more than 40 % of its characters is left alone: it is a copy of another, not boilerplate.
     """
     seen: set[str] = set()
@@ -168,8 +169,10 @@ def strip_repeated_lines(texts: Sequence[str], min_articles: int = 2, edge: int 
             continue
         seen.add(digest)
         counts.update(e)
+    n = len(seen)
     repeated = {ln for ln, c in counts.items()
-                if c >= min_articles and len(ln) <= 300 and (c >= 3 or not is_sentence(ln))}
+                if c >= max(min_articles, 0.05 * n) and len(ln) <= 300
+                and (not is_sentence(ln) or c >= max(3, 0.1 * n))}
     if not repeated:
         return list(texts)
     out = []

@@ -84,10 +84,11 @@ def decode(data: bytes, file_name: str) -> str:
         if best is None:
             raise InputError(file_name, BINARY)
         encoding = best.encoding
-        # Western text in Windows-1252 also decodes "cleanly" as cp1250/cp1257 (ï -> ď): when cp1252 is
-        # an equally good reading, it is by far the likelier one.
+        # Western text in Windows-1252 also decodes "cleanly" as cp1250/cp1257 (ï -> ď), and mostly-ASCII
+        # text with one "£" even as cp932: when cp1252 reads about as cleanly and at least as coherently,
+        # it is by far the likelier encoding.
         for m in matches:
-            if (m.encoding == "cp1252" and m.chaos <= best.chaos + 1e-9
+            if (m.encoding == "cp1252" and m.chaos <= best.chaos + 0.1
                     and m.coherence >= best.coherence - 0.01):
                 encoding = "cp1252"
                 break
