@@ -236,9 +236,6 @@ def source_label(value) -> str:
     return "(unknown source)" if value is None or pd.isna(value) else str(value)
 
 
-_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
-
-
 def plot_text(text, limit: int | None = 60) -> str:
     """Escape text for Plotly (legend, hover, annotations render a small HTML subset)."""
     import html
@@ -248,13 +245,22 @@ def plot_text(text, limit: int | None = 60) -> str:
     return html.escape(s)
 
 
+_MD_SPECIAL = "\\`*_{}[]()#|<>~$"
+
+
 def md_escape(text, limit: int | None = None) -> str:
-    """Escape markdown/HTML-ish characters so untrusted text (article titles, URL params) shows as text."""
+    """Escape markdown/HTML-ish characters so untrusted text (article titles, URL params) shows as text.
+
+    '.', '-', '+' are escaped only where they would start a list, so URLs in text still read normally.
+    """
+    import re
     s = "" if text is None else str(text)
     if limit and len(s) > limit:
         s = s[: limit - 1] + "…"
     s = " ".join(s.split())
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+    s = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+    s = re.sub(r"^([-+=])", r"\\\1", s)
+    return re.sub(r"^(\d+)([.)])", r"\1\\\2", s)
 
 
 # ---------------------------------------------------------------- cross-page links that set sidebar filters
@@ -277,11 +283,41 @@ def filter_button(label: str, page: str, key: str, **values) -> None:
     st.button(label, key=key, on_click=_go, args=(page, values))
 
 
+def _switch_keeping_params(page: str) -> None:
+    """st.switch_page without its query-param reset.
+
+    st.switch_page clears/replaces st.query_params, which raises StreamlitAPIException as soon as a
+    bound sidebar filter is in the URL (Streamlit 1.67). This requests the same rerun but keeps the query
+    string, so the filters (and the topic just set) carry over. Uses Streamlit internals (pinned 1.67).
+    """
+    import os as _os
+
+    from streamlit.commands import execution_control as ec
+    from streamlit.runtime.scriptrunner import RerunData, get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    wanted = _os.path.realpath(_os.path.join(_os.path.dirname(ctx.main_script_path), page))
+    hashes = [p["page_script_hash"] for p in ctx.pages_manager.get_pages().values() if p["script_path"] == wanted]
+    if not hashes:
+        raise LookupError(page)
+    ctx.script_requests.request_rerun(RerunData(
+        query_string=ctx.query_string, page_script_hash=hashes[0],
+        cached_message_hashes=ctx.cached_message_hashes, context_info=ctx.context_info))
+    ec._force_yield_point()
+
+
 def follow_goto() -> None:
     """Called by app.py before the sidebar: perform a switch requested by filter_button."""
     page = st.session_state.pop(_GOTO, None)
-    if page:
-        st.switch_page(page)
+    if not page:
+        return
+    from streamlit.runtime.scriptrunner import RerunException, StopException
+    try:
+        _switch_keeping_params(page)
+    except (RerunException, StopException):
+        raise
+    except Exception:  # internals moved: fall back to a plain link rather than a traceback
+        st.page_link(page, label="Filter set: open the page", icon=":material/arrow_forward:")
 
 
 def known_hashes(texts: list[str]) -> list[int | None]:

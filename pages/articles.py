@@ -108,7 +108,7 @@ if aid is not None:
             meta.append(f"near-duplicate of #{art.duplicate_of}")
         st.caption(" · ".join(meta))
         if art.url:
-            st.caption("URL: " + sh.md_escape(art.url, 300))
+            st.text(f"URL: {art.url[:500]}")  # plain text: the URL came from the file, never a live link
         paras = [p for p in art.text.split("\n") if p.strip()]
         with st.container(height=460, border=True):
             for p in paras[:MAX_PARAGRAPHS]:

@@ -16,11 +16,12 @@ view, f = sh.filtered_frame(frame)
 filtered = len(view) != len(frame)
 
 dated = view["published"].dropna()
-c1, c2, c3, c4 = st.columns(4)
+c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric("Articles", f"{len(view):,}", help=f"of {len(frame):,} stored" if filtered else None)
 c2.metric("Sources", f"{sh.n_sources(view):,}")
-c3.metric("Date span", f"{dated.min():%Y-%m-%d} → {dated.max():%Y-%m-%d}" if len(dated) else "no dates")
-c4.metric("Undated", f"{len(view) - len(dated):,}",
+c3.metric("First published", f"{dated.min():%Y-%m-%d}" if len(dated) else "—")
+c4.metric("Last published", f"{dated.max():%Y-%m-%d}" if len(dated) else "—")
+c5.metric("Undated", f"{len(view) - len(dated):,}",
           help="Articles without a known publication date: counted, but not on timelines.")
 dups = int(view["duplicate_of"].notna().sum()) if "duplicate_of" in view else 0
 if dups:
@@ -64,15 +65,15 @@ else:
         mix["Topic"] = mix["topic"].map(lambda k: sh.plot_text(f"{int(k)} · {labels.get(int(k), k)}"))
         mix["Stance"] = mix["stance_label"].fillna("(no stance)").astype(str).map(sh.plot_text)
         table = mix.groupby(["Topic", "Stance"]).size().reset_index(name="Articles")
-        table["Backing"] = (table["Articles"] < sh.THIN).map({True: f"thin (< {sh.THIN})", False: "ok"})
         fig = px.bar(table, y="Topic", x="Articles", color="Stance", orientation="h",
-                     pattern_shape="Backing", pattern_shape_map={f"thin (< {sh.THIN})": "/", "ok": ""},
                      title=None, height=max(260, 60 + 40 * table["Topic"].nunique()))
-        fig.update_layout(legend_title_text="Stance (hatched = fewer than 3 articles)",
+        for tr in fig.data:  # hatch the thin segments
+            tr.marker.pattern.shape = ["/" if v < sh.THIN else "" for v in tr.x]
+        fig.update_layout(legend_title_text=f"Stance (hatched = fewer than {sh.THIN} articles)",
                           yaxis_title=None, xaxis_title="Articles", margin=dict(l=10, r=10, t=10, b=10))
         st.plotly_chart(fig, config=sh.plotly_config("stance_mix"), width="stretch")
         sh.chart_caption(mix)
-        sh.download_csv(table.drop(columns="Backing"), "stance_mix.csv", key="dl_stance_mix")
+        sh.download_csv(table, "stance_mix.csv", key="dl_stance_mix")
     else:
         st.caption("No stance clusters yet.")
 

@@ -110,10 +110,17 @@ elif single_topic:
 else:
     dated["series"] = dated["Topic"] + " · " + part
 
-counts = dated.groupby(["period", "series"]).size().rename("articles").reset_index()
+counts = dated.groupby(["period", "series"]).size().rename("articles")
+# Periods without articles are real zeros, not gaps to draw a line across.
+periods = pd.period_range(dated["published"].min(), dated["published"].max(),
+                          freq=PERIOD[f.granularity]).start_time
+counts = (counts.reindex(pd.MultiIndex.from_product([periods, sorted(dated["series"].unique())],
+                                                    names=["period", "series"]), fill_value=0)
+          .reset_index())
 totals = dated.groupby("period").size().rename("all_filtered")
 counts = counts.join(totals, on="period")
-counts["share"] = counts["articles"] / counts["all_filtered"]
+counts["all_filtered"] = counts["all_filtered"].fillna(0).astype(int)
+counts["share"] = (counts["articles"] / counts["all_filtered"].where(counts["all_filtered"] > 0)).fillna(0.0)
 counts["thin"] = counts["articles"] < sh.THIN
 ycol = "articles" if measure == "Article count" else "share"
 
@@ -133,7 +140,7 @@ for i, name in enumerate(order):
         x=s["period"].dt.strftime("%Y-%m-%d").tolist(), y=s[ycol].tolist(), name=sh.plot_text(name),
         mode="lines+markers",
         line=dict(color=color, width=2),
-        marker=dict(color=color, size=[7 if t else 9 for t in s["thin"]],
+        marker=dict(color=color, size=[4 if n == 0 else 8 if t else 9 for n, t in zip(s["articles"], s["thin"])],
                     symbol=["circle-open" if t else "circle" for t in s["thin"]],
                     line=dict(color=color, width=2)),
         customdata=list(zip([sh.plot_text(name)] * len(s), s["period"].dt.strftime("%Y-%m-%d"),
