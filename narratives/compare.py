@@ -408,6 +408,7 @@ class Alignment:
             columns=["pair", "kind", "score", "sentence_a", "sentence_b"])
 
 
+MIN_SAME_WORDS = 3     # identical sentences shorter than this are not worth marking
 MIN_WORDS = 4          # shorter sentences (datelines, "Breaking", headings) match only when identical
 SAME_RATIO = 0.9       # character similarity above which two sentences count as the same wording
 NEAR_COSINE = 0.6     # a one-word edit keeps cosine well above this; below it, don't try the ratio
@@ -451,8 +452,8 @@ def _prose(raw: str, norm: str) -> bool:
 def align_passages(text_a: str, text_b: str, threshold: float = 0.25) -> Alignment:
     """Match the sentences of two articles one-to-one: same wording first, then paraphrases.
 
-    1. "same": identical after normalisation (case, quotes, punctuation) or a character ratio >= 0.9
-       (a wire story with a word changed). 2. "paraphrase": cosine over word + char n-grams >= threshold,
+    1. "same": identical after normalisation (case, quotes, punctuation; at least MIN_SAME_WORDS words)
+       or a character ratio >= 0.9 (a wire story with a word changed). 2. "paraphrase": cosine over word + char n-grams >= threshold,
     both being prose (see _prose). The default threshold is set on real text: in the sample corpus,
     sentences reporting the same fact in other words score 0.25-0.30, unrelated ones on the same
     topic stay under 0.23. Matching is greedy on score (ties by position), so
@@ -474,6 +475,8 @@ def align_passages(text_a: str, text_b: str, threshold: float = 0.25) -> Alignme
         if s:
             where_b.setdefault(s, []).append(j)
     for i, s in enumerate(na):
+        if len(s.split()) < MIN_SAME_WORDS:   # "ADVERTISEMENT", "Post Comment": page furniture, not content
+            continue
         for j in where_b.get(s, []):
             if j not in used_b:
                 pairs.append(AlignedPair(i, j, 1.0, "same"))
@@ -505,10 +508,12 @@ def align_passages(text_a: str, text_b: str, threshold: float = 0.25) -> Alignme
     al.pairs = pairs
     al.only_a = [i for i in range(len(sa)) if i not in used_a]
     al.only_b = [j for j in range(len(sb)) if j not in used_b]
-    len_a = np.array([len(s) for s in sa], dtype=float)
-    len_b = np.array([len(s) for s in sb], dtype=float)
+    # furniture (sentences too short to be matched) counts on neither side of the ratio
+    len_a = np.array([len(s) if len(_norm(s).split()) >= MIN_SAME_WORDS else 0 for s in sa], dtype=float)
+    len_b = np.array([len(s) if len(_norm(s).split()) >= MIN_SAME_WORDS else 0 for s in sb], dtype=float)
     matched = sum(p.score * (len_a[p.index_a] + len_b[p.index_b]) for p in pairs)
-    al.similarity = float(min(1.0, matched / (len_a.sum() + len_b.sum()))) if pairs else 0.0
+    total = len_a.sum() + len_b.sum()
+    al.similarity = float(min(1.0, matched / total)) if pairs and total else 0.0
     return al
 
 
