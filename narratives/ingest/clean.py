@@ -34,17 +34,16 @@ _BOILERPLATE = [
     r"top stories", r"trending(?: now)?", r"most (?:read|popular)", r"you may also like",
     r"meta description:.{0,400}", r"meta title:.{0,300}", r"(?:focus )?keywords?:.{0,300}",
     r"(?:original )?source:.{1,150}",
-    r"(?:©|\(c\)|copyright\b).{0,150}", r"all rights reserved\.?",
+    r"(?:©|(?:copyright|\(c\))\s*(?:©|\(c\)|(?:19|20)\d\d)).{0,150}", r"all rights reserved\.?",
     r"published in [^,]{2,60}, .{6,40}",
     r"(?:tags?|filed under|categories|topics):.{0,300}",
     r"this (?:article|story|post) (?:was )?(?:originally |first )?(?:appeared|published) (?:in|on|at) .{1,120}",
-    r"(?:reporting|writing|editing|additional reporting|compiled) by .{1,200}",
+    r"(?:reporting|writing|editing|additional reporting|compiled) by (?-i:[A-Z]).{0,200}",
     r"(?:image|photo|picture) (?:credit|source):.{0,120}",
     r"we (?:use|value) (?:cookies|your privacy)\b.{0,300}", r"accept (?:all )?cookies",
 ]
 _BOILER_RE = re.compile(r"^\W{0,3}(?:" + "|".join(_BOILERPLATE) + r")\W{0,3}$", re.I)
-# "Headline text -" / "Headline text |": an item of a link list.
-_LINK_ITEM_RE = re.compile(r"^.{3,250}?\s[-|•»·–]\s*$")
+_LINK_SEPARATORS = frozenset("-|•»·–")
 _SEPARATOR_RE = re.compile(r"^\s*[-|•»·–—_=*]+\s*$")
 _SENTENCE_END_RE = re.compile(r"[.!?…:;][\"”’')\]]*$|[\"”’]$")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -52,6 +51,12 @@ _STOP = frozenset(
     "a an the and or but of to in on at for with from by as is are was were be been it its this that these "
     "those his her their our your over amid after before into about against says said new how why what when "
     "who will would could should may might can not no than more most".split())
+
+
+def _is_link_item(line: str) -> bool:
+    """"Headline text -" / "Headline text |": an item of a link list (checked from the end: cheap)."""
+    s = line.rstrip()
+    return 5 <= len(s) <= 253 and s[-1] in _LINK_SEPARATORS and s[-2].isspace() and bool(s[:-1].strip())
 
 
 def _norm(line: str) -> str:
@@ -66,9 +71,9 @@ def is_sentence(line: str) -> bool:
 def _is_headline(line: str) -> bool:
     """Headline-shaped: no sentence ending, <= 25 words, most words capitalised (or a link-list item)."""
     s = line.strip()
-    if not s or is_sentence(s) and not _LINK_ITEM_RE.match(s):
+    if not s or is_sentence(s) and not _is_link_item(s):
         return False
-    if _LINK_ITEM_RE.match(s) or _SEPARATOR_RE.match(s):
+    if _is_link_item(s) or _SEPARATOR_RE.match(s):
         return True
     words = _WORD_RE.findall(s)
     if not 2 <= len(words) <= 25:
@@ -79,13 +84,21 @@ def _is_headline(line: str) -> bool:
 
 def _content_words(text: str) -> set[str]:
     """Lower-cased content words cut to 5 letters: cheap stemming for the overlap test."""
-    return {w.lower()[:5] for w in _WORD_RE.findall(text) if len(w) >= 4 and w.lower() not in _STOP}
+    words = {w.lower() for w in _WORD_RE.findall(text) if len(w) >= 4}
+    return {w[:5] for w in words if w not in _STOP}
+
+
+# Boilerplate lines longer than 200 characters only ever start like one of these.
+_LONG_BOILER_START = re.compile(
+    r"^\W{0,3}(?:meta|focus|keywords?|tags?|filed|categories|topics|we |reporting|writing|editing|additional|"
+    r"compiled|this (?:article|story|post)|©|\(c\)|copyright|read|see|also|follow|subscribe|sign|join|click|tap|"
+    r"send|have a|leave|add|write|for )", re.I)
 
 
 def is_boilerplate(line: str) -> bool:
     """A known boilerplate phrase (the whole line), a writer bio line, or a bare date line."""
     s = line.strip()
-    if len(s) > 450:
+    if len(s) > 450 or (len(s) > 200 and not _LONG_BOILER_START.match(s)):
         return False
     return bool(_BOILER_RE.match(s)) or md.date_only_line(s) is not None
 
@@ -96,10 +109,12 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
     drop = [False] * len(keep)
     nonempty = [i for i, ln in enumerate(keep) if ln.strip()]
     title_n = _norm(title) if title else None
+    title_max = 2 * len(title_n) + 20 if title_n else 0
     tail = set(nonempty[-6:])
     for i in nonempty:
         s = keep[i].strip()
-        if is_boilerplate(s) or (title_n and _norm(s) == title_n) or _SEPARATOR_RE.match(s):
+        if (is_boilerplate(s) or (title_n and len(s) <= title_max and _norm(s) == title_n)
+                or _SEPARATOR_RE.match(s)):
             drop[i] = True
         elif i in tail and len(s) < 400 and md.WRITER_RE.match(s):
             drop[i] = True   # "Zachary Evans is a news writer for National Review Online. ..."
@@ -107,10 +122,10 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
     # separator after it) when it is headline-shaped and ends the run.
     run: list[int] = []
     for i in nonempty + [None]:
-        if i is not None and (_LINK_ITEM_RE.match(keep[i].strip()) or (run and drop[i])):
+        if i is not None and (_is_link_item(keep[i]) or (run and drop[i])):
             run.append(i)
             continue
-        if sum(1 for j in run if _LINK_ITEM_RE.match(keep[j].strip())) >= 3:
+        if sum(1 for j in run if _is_link_item(keep[j])) >= 3:
             for j in run:
                 drop[j] = True
             if i is not None and _is_headline(keep[i]) and not is_sentence(keep[i]):
@@ -125,15 +140,19 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
                   if not is_sentence(keep[i]) and _is_headline(keep[i]) and not keep[i].isupper()
                   and is_sentence(keep[remaining[k - 1]]) and is_sentence(keep[remaining[k + 1]])]
     if candidates:
-        body_words = _content_words("\n".join(keep[i] for i in remaining if is_sentence(keep[i])))
+        # Substring test against the lower-cased story: looser than word matching, so it drops less.
+        body = "\n".join(keep[i] for i in remaining if is_sentence(keep[i])).lower()
         for i in candidates:
             words = _content_words(keep[i])
-            if body_words and len(words) >= 4 and not (words & body_words):
+            if body and len(words) >= 4 and not any(w in body for w in words):
                 drop[i] = True
-    out = [ln for ln, d in zip(keep, drop) if not d]
-    # Collapse blank runs left behind; trim.
+    return _tidy([ln for ln, d in zip(keep, drop) if not d])
+
+
+def _tidy(lines: list[str]) -> list[str]:
+    """Collapse the blank runs that dropped lines leave behind; trim blank lines at the end."""
     result: list[str] = []
-    for ln in out:
+    for ln in lines:
         if not ln.strip():
             if result and result[-1] != "":
                 result.append("")
@@ -162,7 +181,8 @@ def strip_repeated_lines(texts: Sequence[str], min_articles: int = 2, edge: int 
     edges: list[set[str]] = []
     for text in texts:
         lines = [ln for ln in text.split("\n") if ln.strip()]
-        e = {_norm(ln) for ln in (lines if len(lines) <= 2 * edge else lines[:edge] + lines[-edge:])}
+        e = {_norm(ln) for ln in (lines if len(lines) <= 2 * edge else lines[:edge] + lines[-edge:])
+             if len(ln) <= 320}    # longer lines are never treated as furniture
         edges.append(e)
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest().hex()
         if digest in seen:
@@ -189,5 +209,5 @@ def strip_repeated_lines(texts: Sequence[str], min_articles: int = 2, edge: int 
         if sum(len(lines[i]) for i in dropped) > 0.4 * total or len(dropped) == len(nonempty):
             out.append(text)
             continue
-        out.append("\n".join(clean_lines([ln for i, ln in enumerate(lines) if i not in dropped])))
+        out.append("\n".join(_tidy([ln for i, ln in enumerate(lines) if i not in dropped])).strip("\n"))
     return out

@@ -55,7 +55,7 @@ WRITER_RE = re.compile(
 _SOCIAL = r"(?:google news|twitter|x|facebook|instagram|youtube|whats\s?app|telegram|linkedin|tiktok|threads)"
 FOLLOW_RE = re.compile(r"^\s*follow\s+(?!us\b|me\b|him\b|her\b|them\b)(?P<src>.{2,60}?)\s+on\s+" + _SOCIAL + r"\b", re.I)
 COPYRIGHT_RE = re.compile(
-    r"^\s*(?:©|\(c\)|copyright)\s*(?:©\s*)?(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?\s*)?,?\s*"
+    r"^\s*(?:©|(?:copyright|\(c\))(?=\s*(?:©|\(c\)|(?:19|20)\d\d)))\s*(?:©\s*)?(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?\s*)?,?\s*"
     r"(?P<src>[^.|]{2,60}?)\s*[.,]?\s*(?:all rights reserved\.?)?\s*$", re.I)
 PUBLISHED_IN_RE = re.compile(r"^\s*published in (?P<src>[^,]{2,60}),\s*(?P<date>.{6,40})$", re.I)
 
@@ -253,7 +253,7 @@ def find_url(lines: list[str]) -> str | None:
 
 def guess_language(text: str) -> str | None:
     """"en" when English stop-words make up a normal share of the words; None otherwise (unknown)."""
-    words = _WORD_RE.findall(text[:3000].lower())
+    words = _WORD_RE.findall(text[:1500].lower())
     if len(words) < 8:
         return None
     hits = sum(map(_EN_STOP.__contains__, words))

@@ -20,7 +20,7 @@ _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n(?:---|\.\.\.)[ \t]*
 _MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _MD_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+")
-_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_ZERO_WIDTH_RE = re.compile("[\u200b\u2060\ufeff]")   # not ZWJ/ZWNJ: emoji and Indic scripts need them
 _SENTENCE_RE = re.compile(r"^(.+?[.!?])(?:[\"”’)]*)(?:\s|$)")
 
 
