@@ -83,7 +83,7 @@ with c2:
                         placeholder="Pick an article id")
     st.caption(sh.md_escape(_title(b_id), 160) or " ")
 
-if len(options) < len(view) + len(linked):
+if len(view) > MAX_OPTIONS:
     st.caption(f"The lists hold the {MAX_OPTIONS:,} newest of {len(view):,} filtered articles; narrow the "
                "sidebar filters, or open a pair from the Articles page.")
 
