@@ -264,3 +264,22 @@ def test_display_names_are_sanitised():
     assert pf.error is None
     assert pf.file_name == "etc/evil_[31m_name.txt"
     assert "\n" not in pf.articles[0].file_name and ".." not in pf.file_name
+
+
+def test_xlsx_with_entity_declarations_is_refused():
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.active.append(["title", "text"])
+    wb.active.append(["T", STORY])
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + data
+            z.writestr(info.filename, data)
+    [pf] = read_batch([("laughs.xlsx", out.getvalue())])
+    assert pf.articles == [] and pf.error == "XLSX workbook contains XML DTD/entity declarations: refused"

@@ -142,3 +142,29 @@ def expand(name: str, data: bytes) -> list[tuple[str, bytes | InputError]]:
             continue
         out.append((display, content))
     return out
+
+
+def check_office_xml(name: str, data: bytes, what: str) -> None:
+    """Zip bomb checks, then every XML part parsed once with defusedxml: DTDs/entities are refused.
+
+    A "billion laughs" DOCX/XLSX is refused here, never expanded, before python-docx/openpyxl see it.
+    """
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    zf = check_container(name, data, what)
+    budget = config.MAX_ARCHIVE_UNPACKED_BYTES
+    for info in zf.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        try:
+            part = read_member(zf, info, budget)
+        except Exception:
+            raise InputError(name, f"not a readable {what} (corrupt part)") from None
+        budget -= len(part)
+        try:
+            fromstring(part, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        except DefusedXmlException:
+            raise InputError(name, f"{what} contains XML DTD/entity declarations: refused") from None
+        except Exception:
+            raise InputError(name, f"not a readable {what} (invalid XML)") from None

@@ -10,38 +10,15 @@ import io
 
 from ..errors import InputError
 from ..records import Article
-from .archive import check_container, read_member
-from .. import config
+from .archive import check_office_xml
 from .text import article_from_text
 
 _GENERIC_TITLES = {"", "title", "document", "untitled"}
 
 
-def _check_xml(name: str, data: bytes) -> None:
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
-
-    zf = check_container(name, data, "DOCX")
-    budget = config.MAX_ARCHIVE_UNPACKED_BYTES
-    for info in zf.infolist():
-        if not info.filename.lower().endswith((".xml", ".rels")):
-            continue
-        try:
-            part = read_member(zf, info, budget)
-        except Exception:
-            raise InputError(name, "not a readable DOCX (corrupt part)") from None
-        budget -= len(part)
-        try:
-            fromstring(part, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-        except DefusedXmlException:
-            raise InputError(name, "DOCX contains XML DTD/entity declarations: refused") from None
-        except Exception:
-            raise InputError(name, "not a readable DOCX (invalid XML)") from None
-
-
 def read_docx(name: str, data: bytes) -> list[Article]:
     """One article: paragraphs and table cells in order; title from properties or a Title style."""
-    _check_xml(name, data)
+    check_office_xml(name, data, "DOCX")
     try:
         import docx
         document = docx.Document(io.BytesIO(data))

@@ -147,9 +147,9 @@ def read_csv(name: str, data: bytes) -> list[Article | InputError]:
 
 def read_xlsx(name: str, data: bytes) -> list[Article | InputError]:
     """XLSX: the first worksheet; its first non-empty row is the header."""
-    from .archive import check_container
+    from .archive import check_office_xml
 
-    check_container(name, data, "XLSX workbook")
+    check_office_xml(name, data, "XLSX workbook")
     try:
         import openpyxl
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
