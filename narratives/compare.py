@@ -22,7 +22,8 @@ UNASSIGNED_TOPIC = "(no topic)"
 THIN = 3                    # fewer articles than this in a cell: shown, but marked "thin"
 
 __all__ = [
-    "UNKNOWN_SOURCE", "THIN", "name_words", "source_names", "SourceTopic", "source_topic_matrix", "topic_names", "stance_mix",
+    "UNKNOWN_SOURCE", "THIN", "name_words", "source_names", "SourceTopic", "source_topic_matrix",
+    "topic_names", "stance_mix",
     "distinguishing_terms", "first_coverage", "stance_evidence", "split_sentences", "AlignedPair",
     "Alignment", "align_passages", "similarity",
 ]
@@ -187,9 +188,9 @@ def distinguishing_terms(texts_a: Iterable[str], texts_b: Iterable[str], n: int 
     difference by its standard error. Returns columns term, z, delta, count_a, count_b, side ("a"|"b"):
     up to n terms favouring A (z desc) then up to n favouring B (z asc). Empty frame when either side
     has no text. ``exclude``: words dropped with every bigram containing them (e.g. the outlets' own
-    names, which say who wrote it, not what it says). Each side is capped at max_docs articles (deterministic sample) and each text at
-    MAX_TERM_CHARS: counting bigrams costs ~2 s per 1,000 articles, and the ranking of the top terms is
-    stable long before that.
+    names, which say who wrote it, not what it says). Each side is capped at max_docs articles
+    (deterministic sample) and each text at MAX_TERM_CHARS: counting bigrams costs ~2 s per 1,000
+    articles, and the ranking of the top terms is stable long before that.
     """
     cols = ["term", "z", "delta", "count_a", "count_b", "side"]
     a = [t[:MAX_TERM_CHARS] for t in _cap([t for t in texts_a if isinstance(t, str) and t.strip()],
@@ -453,11 +454,12 @@ def align_passages(text_a: str, text_b: str, threshold: float = 0.25) -> Alignme
     """Match the sentences of two articles one-to-one: same wording first, then paraphrases.
 
     1. "same": identical after normalisation (case, quotes, punctuation; at least MIN_SAME_WORDS words)
-       or a character ratio >= 0.9 (a wire story with a word changed). 2. "paraphrase": cosine over word + char n-grams >= threshold,
-    both being prose (see _prose). The default threshold is set on real text: in the sample corpus,
-    sentences reporting the same fact in other words score 0.25-0.30, unrelated ones on the same
-    topic stay under 0.23. Matching is greedy on score (ties by position), so
-    it is deterministic and linear in the number of candidate pairs.
+       or a character ratio >= 0.9 (a wire story with a word changed).
+    2. "paraphrase": cosine over word + char n-grams >= threshold, both being prose (see _prose).
+       The default threshold is set on real text: in the sample corpus, sentences reporting the same
+       fact in other words score 0.25-0.30, unrelated ones on the same topic stay under 0.23.
+    Matching is greedy on score (ties by position), so it is deterministic and linear in the number
+    of candidate pairs.
     """
     sa, pa = split_sentences(text_a or "")
     sb, pb = split_sentences(text_b or "")

@@ -143,7 +143,8 @@ def _meta_block(art, row) -> None:
             lines.append(f"**Stance:** {sh.md_escape(row.get('stance_label') or '', 80)}")
     url = art.url or ""
     if urlparse(url).scheme in ("http", "https"):
-        lines.append(f"**URL:** [{sh.md_escape(urlparse(url).netloc, 60)}]({url.replace(')', '%29').replace(' ', '%20')})")
+        href = url.replace(")", "%29").replace(" ", "%20")
+        lines.append(f"**URL:** [{sh.md_escape(urlparse(url).netloc, 60)}]({href})")
     elif url:
         lines.append(f"**URL:** {sh.md_escape(url, 120)}")
     st.markdown("  \n".join(lines))

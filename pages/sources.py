@@ -98,7 +98,8 @@ else:
         ))
     fig.update_layout(
         height=max(320, 30 * len(y) + 220), margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(title="Topic", tickangle=0 if few else -35, side="bottom"), yaxis=dict(title="Source", autorange="reversed"),
+        xaxis=dict(title="Topic", tickangle=0 if few else -35, side="bottom"),
+        yaxis=dict(title="Source", autorange="reversed"),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
     )
     st.plotly_chart(fig, config=sh.plotly_config("source_topic_heatmap"), width="stretch", key="sc_heat")
