@@ -43,7 +43,7 @@ NON_TITLE_RE = re.compile(
     r"search|sign in|log ?in|subscribe|close|toggle navigation|you are here.*|world|home page|"
     r"navigation|print|email|featured)\W*$", re.I)
 URL_RE = re.compile(r"^\s*(?:url\s*:\s*)?(?P<url>https?://[^\s<>\"']+)\s*$", re.I)
-BYNAME_RE = re.compile(r"^\s*by\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}\s*(?:[|,;-].*)?$")
+BYNAME_RE = re.compile(r"^\s*[Bb]y\s+[A-Z][\w.'’-]*(?:\s+(?:and\s+)?[A-Z][\w.'’-]*){1,4}\s*(?:\|.*)?$")
 
 _SRC_TOKEN = r"[A-Z](?:[\w&'’-]|\.(?=\w))*"
 ORIGINAL_SOURCE_RE = re.compile(r"^\s*(?:original\s+)?source\s*:\s*(?P<src>\S.{0,150}?)\s*$", re.I)
