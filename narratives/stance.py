@@ -46,6 +46,7 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         benefits appreciated positive strong secure safety""".split()),
 }
 CATEGORIES = list(LEXICON)
+POSITION_CATEGORIES = ("denial", "confirmation", "hedging", "attribution")
 # extra, non-lexicon features: quoted-speech share, questions per sentence
 EXTRA = ["quotes", "questions"]
 FEATURE_NAMES = CATEGORIES + EXTRA
@@ -158,6 +159,12 @@ class StanceModel(BaseEstimator, ClusterMixin):
 
     def fit(self, texts, y=None):
         """Fit on the texts of one topic; degenerate inputs give fewer (possibly one) stances."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):  # one topic is small: threads only add overhead
+            return self._fit(texts)
+
+    def _fit(self, texts):
         texts = tf.clean_texts(texts)
         n = len(texts)
         if n == 0:
@@ -225,8 +232,11 @@ class StanceModel(BaseEstimator, ClusterMixin):
         for c in range(k):
             mask = labels == c
             zc = Lz[mask].mean(axis=0)
-            cats = [CATEGORIES[i] for i in np.argsort(-zc[: len(CATEGORIES)], kind="stable")
-                    if zc[i] > 0 and CATEGORIES[i] not in ("negation",)]
+            # position categories lead the name; evaluative tone only when no position stands out
+            ranked = [CATEGORIES[i] for i in np.argsort(-zc[: len(CATEGORIES)], kind="stable")
+                      if zc[i] > 0 and CATEGORIES[i] != "negation"]
+            cats = ([c for c in POSITION_CATEGORIES if c in ranked]
+                    + [c for c in ranked if c not in POSITION_CATEGORIES])
             lead = LEXICON[cats[0]][0] if cats else None
             lex_words: dict[str, float] = {}
             for i in np.flatnonzero(mask):

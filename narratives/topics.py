@@ -38,6 +38,13 @@ def choose_k(Z: np.ndarray, k_max: int = 15, random_state=0, n_reps: int = 8,
     Measured (see bench/quality.py): BBC 5 classes -> 5, BBC 3 and 2 class subsets -> 3 and 2,
     AllSides 5 and 3 editor topics -> 5 and 3. Returns (k, {k: stability}).
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # many small fits: threads only add contention on a shared machine
+        return _choose_k(Z, k_max, random_state, n_reps, tolerance)
+
+
+def _choose_k(Z, k_max, random_state, n_reps, tolerance):
     n = Z.shape[0]
     rng = np.random.RandomState(random_state)
     k_max = max(1, min(k_max, n // 4))

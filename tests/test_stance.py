@@ -1,0 +1,103 @@
+"""StanceModel and stance_sentences: contract API, degenerate inputs, determinism, FNC-1 quality floor."""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score as nmi
+
+from narratives.stance import StanceModel, stance_sentences
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+SAMPLE = sorted((REPO / "data").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def sample_texts():
+    return [p.read_text(encoding="utf-8", errors="replace") for p in SAMPLE]
+
+
+def test_contract_attributes(sample_texts):
+    m = StanceModel(n_stances=2).fit(sample_texts)
+    assert m.n_stances_ == 2 == len(m.stance_names_) == len(m.stance_terms_) == len(m.representatives_)
+    assert all(" · " in name for name in m.stance_names_)
+    assert all(terms for terms in m.stance_terms_)
+    assert list(m.predict(sample_texts)) == list(m.labels_)
+    assert all(m.labels_[i] == c for c, reps in enumerate(m.representatives_) for i in reps)
+
+
+def test_denial_and_quashing_not_in_one_stance(sample_texts):
+    """003 (FO calls reports 'speculation') and 001 (Pakistan quashes investigations) take different
+    positions; 002 (embassy denies) sides with 003."""
+    for k in ("auto", 2, 3):
+        lab = StanceModel(n_stances=k).fit(sample_texts).labels_
+        assert lab[3] != lab[1], k
+    lab = StanceModel(n_stances=2).fit(sample_texts).labels_
+    assert lab[2] == lab[3]
+    name = StanceModel(n_stances=2).fit(sample_texts).stance_names_[lab[3]]
+    assert "denial" in name or "denied" in name or "denies" in name
+
+
+@pytest.mark.parametrize("texts", [
+    ["one text that denied the report"], [""], ["", ""], ["same text", "same text", "same text"],
+    ["They denied it was true.", "Officials confirmed the report.", "It may reportedly happen."],
+    ["x", None, "  "],
+])
+@pytest.mark.parametrize("k", ["auto", 1, 2, 5])
+def test_degenerate_inputs_never_crash(texts, k):
+    m = StanceModel(n_stances=k).fit(texts)
+    assert len(m.labels_) == len(texts)
+    assert m.n_stances_ == len(set(m.labels_)) == len(m.stance_names_) <= max(1, len(texts))
+    assert len(m.predict(["another text", ""])) == 2
+
+
+def test_deterministic_and_picklable(sample_texts):
+    a = StanceModel(random_state=7).fit(sample_texts)
+    b = pickle.loads(pickle.dumps(StanceModel(random_state=7).fit(sample_texts)))
+    assert list(a.labels_) == list(b.labels_) and a.stance_names_ == b.stance_names_
+    assert list(b.predict(sample_texts)) == list(a.predict(sample_texts))
+
+
+def test_stance_sentences_pick_positions(sample_texts):
+    sents = stance_sentences(sample_texts[3], limit=3)
+    assert 1 <= len(sents) <= 3
+    assert any("speculation" in s for s in sents)
+    assert all(s in sample_texts[3] for s in sents)
+    assert stance_sentences("") == [] and stance_sentences("Nothing here at all today.") == []
+    text = "The weather was mild. The ministry denied the report, calling it false. Trains ran."
+    assert stance_sentences(text) == ["The ministry denied the report, calling it false."]
+
+
+def _fnc_groups(limit=None):
+    d = SHARED / "fnc1"
+    bodies = pd.read_csv(d / "competition_test_bodies.csv")
+    stances = pd.read_csv(d / "competition_test_stances.csv")
+    stances = stances[stances.Stance != "unrelated"]
+    body = dict(zip(bodies["Body ID"], bodies["articleBody"]))
+    out = []
+    for _, g in stances.groupby("Headline", sort=True):
+        if len(g) >= 5 and g.Stance.nunique() >= 2:
+            out.append(([body[i] for i in g["Body ID"]], g.Stance.to_numpy()))
+    return out[:limit] if limit else out
+
+
+def _purity(y, lab):
+    return sum(pd.Series(y[lab == c]).value_counts().iloc[0] for c in set(lab)) / len(y)
+
+
+def test_fnc1_quality_floor():
+    """All 295 FNC-1 claims with >= 5 related bodies over >= 2 stances, k = stances present.
+
+    Measured: NMI 0.354, purity 0.759 (TF-IDF + KMeans baseline 0.342 / 0.750; majority purity 0.634).
+    """
+    groups = _fnc_groups()
+    assert len(groups) == 295
+    scores = [(nmi(y, lab), _purity(y, lab)) for texts, y in groups
+              for lab in [StanceModel(n_stances=len(set(y)), random_state=0).fit(texts).labels_]]
+    mean_nmi, mean_purity = np.mean(scores, axis=0)
+    assert mean_nmi >= 0.33
+    assert mean_purity >= 0.74
