@@ -97,3 +97,8 @@ def test_repeated_lines_within_one_source():
     # a sentence shared by only two articles stays (it may be real text)
     out2 = strip_repeated_lines([a, b])
     assert all("Send a tip to the team." in t for t in out2) and all("Site Menu Bar" not in t for t in out2)
+
+
+def test_byline_under_headline_removed():
+    text = "By Jane Doe | Reuters\nThe council approved the budget on Monday.\nBy the way, nobody objected."
+    assert clean_text(text) == "The council approved the budget on Monday.\nBy the way, nobody objected."

@@ -111,8 +111,12 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
     title_n = _norm(title) if title else None
     title_max = 2 * len(title_n) + 20 if title_n else 0
     tail = set(nonempty[-6:])
+    head = set(nonempty[:4])
     for i in nonempty:
         s = keep[i].strip()
+        if i in head and (md.BYNAME_RE.match(s) or md.byline_date(s)):
+            drop[i] = True   # "By Jane Doe", "By Jane Doe | Nov 15, 2024" under the headline
+            continue
         if (is_boilerplate(s) or (title_n and len(s) <= title_max and _norm(s) == title_n)
                 or _SEPARATOR_RE.match(s)):
             drop[i] = True
