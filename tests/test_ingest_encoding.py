@@ -57,3 +57,9 @@ def test_binary_txt_in_batch_is_one_line_error():
 def test_empty_files(data):
     [pf] = read_batch([("e.txt", data)])
     assert pf.error == "empty file"
+
+
+def test_utf16_without_bom_non_latin():
+    text = "北京消息：外交部发言人周五表示，双方将继续保持密切沟通。" * 4 + "\n"
+    for enc in ("utf-16-le", "utf-16-be"):
+        assert decode(text.encode(enc), "zh.txt") == text

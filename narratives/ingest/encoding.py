@@ -75,8 +75,6 @@ def decode(data: bytes, file_name: str) -> str:
     if text is None:
         text = _utf16_without_bom(data) if b"\x00" in data else None
     if text is None:
-        if b"\x00" in data:
-            raise InputError(file_name, BINARY)
         from charset_normalizer import from_bytes  # lazy: costs ~50 ms to import
 
         matches = from_bytes(data[:1_000_000] if len(data) > 1_000_000 else data)
@@ -84,6 +82,8 @@ def decode(data: bytes, file_name: str) -> str:
         if best is None:
             raise InputError(file_name, BINARY)
         encoding = best.encoding
+        if b"\x00" in data and not encoding.startswith(("utf_16", "utf_32")):
+            raise InputError(file_name, BINARY)   # NUL bytes only ever occur in UTF-16/32 text
         # Western text in Windows-1252 also decodes "cleanly" as cp1250/cp1257 (ï -> ď), and mostly-ASCII
         # text with one "£" even as cp932: when cp1252 reads about as cleanly and at least as coherently,
         # it is by far the likelier encoding.
