@@ -22,11 +22,13 @@ st.set_page_config(page_title="Narrative monitor", page_icon=":material/newspape
 
 def _pages() -> list:
     """All seven pages; a page file that is not there (yet) is skipped rather than crashing the app."""
+    # url_path must equal the file stem: before st.navigation runs, Streamlit resolves the first request
+    # against the pages/ folder names, and any other path shows a "Page not found" modal on a cold load.
     spec = [
         (sh.PAGE_OVERVIEW, "Overview", ":material/dashboard:", None),
         (sh.PAGE_TIMELINE, "Topic over time", ":material/timeline:", "timeline"),
         (sh.PAGE_SOURCES, "Source comparison", ":material/compare_arrows:", "sources"),
-        (sh.PAGE_SIDE_BY_SIDE, "Side by side", ":material/view_column:", "side-by-side"),
+        (sh.PAGE_SIDE_BY_SIDE, "Side by side", ":material/view_column:", "side_by_side"),
         (sh.PAGE_ARTICLES, "Articles", ":material/article:", "articles"),
         (sh.PAGE_UPLOAD, "Upload", ":material/upload:", "upload"),
         (sh.PAGE_TOPICS, "Topics", ":material/category:", "topics"),
