@@ -66,7 +66,7 @@ def test_batch_keeps_every_sentence_and_drops_added_boilerplate(case, junk):
         assert j not in a.text.split("\n")
 
 
-@FAST
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(article(), min_size=2, max_size=5))
 def test_repeated_line_stripping_keeps_distinct_stories(cases):
     texts = [t for _, t in cases]
