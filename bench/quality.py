@@ -1,0 +1,178 @@
+"""Quality benchmark of TopicModel / StanceModel on real labelled corpora (not part of the test suite).
+
+Run:  .venv/bin/python bench/quality.py [--skip-bertopic] [--seeds 5]
+Needs ../shared/data (bbc/, fnc1/, allsides/). BERTopic runs only if installed
+(pip install -r bench/requirements.txt, ideally in a separate venv); it takes minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import adjusted_rand_score as ari
+from sklearn.metrics import normalized_mutual_info_score as nmi
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SHARED = REPO.parent / "shared" / "data"
+CMD = "python bench/quality.py"
+
+from narratives.stance import StanceModel  # noqa: E402
+from narratives.topics import TopicModel  # noqa: E402
+
+
+def bbc(classes=None):
+    texts, labels = [], []
+    for d in sorted((SHARED / "bbc").iterdir()):
+        if d.is_dir() and (classes is None or d.name in classes):
+            for f in sorted(d.glob("*.txt")):
+                texts.append(f.read_bytes().decode("utf-8", errors="replace"))
+                labels.append(d.name)
+    return texts, np.array(labels)
+
+
+def allsides(topics, per_topic=300):
+    d = pd.read_csv(SHARED / "allsides" / "articles_full.csv.xz", usecols=["topic", "text"])
+    d = d[d.topic.isin(topics)].groupby("topic").head(per_topic)
+    d = d[d.text.str.len() > 200]
+    return d.text.tolist(), d.topic.to_numpy()
+
+
+def fnc_groups():
+    d = SHARED / "fnc1"
+    bodies = pd.read_csv(d / "competition_test_bodies.csv")
+    st = pd.read_csv(d / "competition_test_stances.csv")
+    st = st[st.Stance != "unrelated"]
+    body = dict(zip(bodies["Body ID"], bodies["articleBody"]))
+    return [([body[i] for i in g["Body ID"]], g.Stance.to_numpy())
+            for _, g in st.groupby("Headline", sort=True) if len(g) >= 5 and g.Stance.nunique() >= 2]
+
+
+def purity(y, lab):
+    return sum(pd.Series(y[lab == c]).value_counts().iloc[0] for c in set(lab)) / len(y)
+
+
+def plain_kmeans(texts, k, seed):
+    X = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
+    return KMeans(n_clusters=k, n_init=1, random_state=seed).fit(X).labels_
+
+
+def row(name, results, secs, extra=""):
+    n = [r[0] for r in results]
+    a = [r[1] for r in results]
+    print(f"  {name:<34} NMI mean {np.mean(n):.3f} min {np.min(n):.3f} | ARI mean {np.mean(a):.3f} "
+          f"min {np.min(a):.3f} | {secs:.1f} s/run {extra}", flush=True)
+
+
+def topic_bench(seeds):
+    print(f"== Topics: BBC 2,225 articles, 5 folders ({CMD}) ==")
+    texts, y = bbc()
+    for label, fn in [("(a) TF-IDF + KMeans, k=5", lambda s: plain_kmeans(texts, 5, s)),
+                      ("(b) TopicModel(n_topics=5)", lambda s: TopicModel(5, random_state=s).fit(texts).labels_)]:
+        t = time.time()
+        res = [(nmi(y, lab), ari(y, lab)) for s in seeds for lab in [fn(s)]]
+        row(label, res, (time.time() - t) / len(seeds))
+    t, res, ks = time.time(), [], []
+    for s in seeds:
+        m = TopicModel(random_state=s).fit(texts)
+        res.append((nmi(y, m.labels_), ari(y, m.labels_)))
+        ks.append(m.n_topics_)
+    row("(c) TopicModel(n_topics='auto')", res, (time.time() - t) / len(seeds), f"| k chosen {ks}")
+    print("  auto k on other labelled corpora (not tuned to BBC):")
+    others = [("BBC business/sport/entertainment", lambda: bbc(["business", "sport", "entertainment"])),
+              ("BBC tech/politics", lambda: bbc(["tech", "politics"]))]
+    if (SHARED / "allsides").exists():
+        five = ["immigration", "healthcare", "coronavirus", "gun_control_and_gun_rights", "environment"]
+        others += [("AllSides 5 editor topics x300", lambda: allsides(five)),
+                   ("AllSides 3 editor topics x300", lambda: allsides(["immigration", "coronavirus", "gun_control_and_gun_rights"]))]
+    for label, load in others:
+        tx, yy = load()
+        t = time.time()
+        m = TopicModel(random_state=0).fit(tx)
+        print(f"    {label:<34} true k {len(set(yy))} chosen {m.n_topics_} NMI {nmi(yy, m.labels_):.3f} "
+              f"({time.time() - t:.1f} s)", flush=True)
+
+
+def stance_bench():
+    print(f"== Stance: FNC-1, claims with >= 5 related bodies over >= 2 stances ({CMD}) ==")
+    groups = fnc_groups()
+    print(f"  {len(groups)} claims; majority-class purity "
+          f"{np.mean([pd.Series(y).value_counts().iloc[0] / len(y) for _, y in groups]):.3f}")
+    rows = {"TF-IDF + KMeans (k given)": [], "StanceModel (k given)": [], "StanceModel (auto)": []}
+    split = {k: [] for k in rows}
+    chance = []
+    t0 = time.time()
+    for texts, y in groups:
+        k = len(set(y))
+        labs = {"TF-IDF + KMeans (k given)": plain_kmeans(texts, k, 0),
+                "StanceModel (k given)": StanceModel(k, random_state=0).fit(texts).labels_,
+                "StanceModel (auto)": StanceModel(random_state=0).fit(texts).labels_}
+        ag, dis = np.flatnonzero(y == "agree"), np.flatnonzero(y == "disagree")
+        for name, lab in labs.items():
+            rows[name].append((nmi(y, lab), purity(y, lab), len(set(lab))))
+            if len(ag) and len(dis):
+                # share of (agree, disagree) body pairs put in different clusters
+                split[name].append(np.mean([lab[i] != lab[j] for i in ag for j in dis]))
+        if len(ag) and len(dis):
+            # chance: same cluster sizes, labels shuffled
+            rng = np.random.RandomState(0)
+            lab = labs["StanceModel (k given)"]
+            chance.append(np.mean([np.mean([p[i] != p[j] for i in ag for j in dis])
+                                   for p in (rng.permutation(lab) for _ in range(50))]))
+    for name, r in rows.items():
+        r = np.array(r)
+        print(f"  {name:<28} NMI {r[:, 0].mean():.3f} purity {r[:, 1].mean():.3f} "
+              f"mean clusters {r[:, 2].mean():.2f} | agree/disagree pairs split {np.mean(split[name]):.3f}")
+    print(f"  chance of splitting an agree/disagree pair (shuffled labels): {np.mean(chance):.3f} "
+          f"over {len(chance)} claims with both; total {time.time() - t0:.1f} s")
+
+
+def bertopic_bench():
+    print(f"== BERTopic peer on BBC ({CMD}; pip install -r bench/requirements.txt) ==")
+    try:
+        from bertopic import BERTopic
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        print("bertopic: not installed (pip install -r bench/requirements.txt)")
+        return
+    texts, y = bbc()
+    t = time.time()
+    try:
+        emb_model = SentenceTransformer("all-MiniLM-L6-v2", device="cpu")
+    except Exception as e:  # weights missing offline
+        print(f"bertopic: embedding model unavailable ({type(e).__name__}: {e})")
+        return
+    emb = emb_model.encode(texts, batch_size=32, show_progress_bar=False)
+    t_emb = time.time() - t
+    for label, kw in [("BERTopic (auto)", {}), ("BERTopic (nr_topics=6, 5+outliers)", {"nr_topics": 6})]:
+        t = time.time()
+        topics, _ = BERTopic(embedding_model=emb_model, **kw).fit_transform(texts, emb)
+        topics = np.array(topics)
+        print(f"  {label:<28} NMI {nmi(y, topics):.3f} ARI {ari(y, topics):.3f} topics "
+              f"{len(set(topics) - {-1})} outliers {np.mean(topics == -1):.2f} "
+              f"| embeddings {t_emb:.0f} s + fit {time.time() - t:.0f} s")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--skip-bertopic", action="store_true")
+    ap.add_argument("--only", choices=["topics", "stance", "bertopic"])
+    a = ap.parse_args()
+    seeds = list(range(a.seeds))
+    if a.only in (None, "topics"):
+        topic_bench(seeds)
+    if a.only in (None, "stance"):
+        stance_bench()
+    if a.only == "bertopic" or (a.only is None and not a.skip_bertopic):
+        bertopic_bench()
+
+
+if __name__ == "__main__":
+    main()
