@@ -2,7 +2,7 @@
 
 The filters are widgets with key= and bind="query-params" placed here, before pg.run(), so they live in the
 URL and carry over between pages (see /work/shared/notes/streamlit.md §0-1). Pages read them through
-pages/_shared.py (current_filters / filtered_frame). Streamlit silently drops invalid URL values, so the
+views/_shared.py (current_filters / filtered_frame). Streamlit silently drops invalid URL values, so the
 raw st.query_params are checked first and every dropped value gets a visible notice.
 The app never refits on page load: clustering runs only from the Topics page or the CLI.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import _shared as sh
+from views import _shared as sh
 
 ROOT = Path(__file__).resolve().parent
 
@@ -23,7 +23,7 @@ st.set_page_config(page_title="Narrative monitor", page_icon=":material/newspape
 def _pages() -> list:
     """All seven pages; a page file that is not there (yet) is skipped rather than crashing the app."""
     # url_path must equal the file stem: before st.navigation runs, Streamlit resolves the first request
-    # against the pages/ folder names, and any other path shows a "Page not found" modal on a cold load.
+    # against the views/ folder names, and any other path shows a "Page not found" modal on a cold load.
     spec = [
         (sh.PAGE_OVERVIEW, "Overview", ":material/dashboard:", None),
         (sh.PAGE_TIMELINE, "Topic over time", ":material/timeline:", "timeline"),

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-PAGES = ["pages/overview.py", "pages/timeline.py", "pages/articles.py", "pages/upload.py", "pages/topics.py"]
+PAGES = ["views/overview.py", "views/timeline.py", "views/articles.py", "views/upload.py", "views/topics.py"]
 
 
 def _texts(at) -> str:
@@ -41,7 +41,7 @@ def test_page_renders_on_sample_corpus(seeded_app, page):
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_empty_store(empty_app, page):
     at = _run_page(empty_app, page)
-    if page != "pages/upload.py":
+    if page != "views/upload.py":
         assert "No articles stored yet" in _texts(at)
 
 
@@ -82,7 +82,7 @@ def test_source_param_narrows_articles_table(seeded_app, seeded_db):
     sources = frame["source"].dropna()
     assert len(sources), "sample corpus should carry at least one source"
     one = sources.value_counts().index[-1]
-    at = _run_page(seeded_app, "pages/articles.py")
+    at = _run_page(seeded_app, "views/articles.py")
     all_rows = len(_articles_table(at))
     assert all_rows == len(frame)
     at.session_state["source"] = [one]
@@ -94,7 +94,7 @@ def test_source_param_narrows_articles_table(seeded_app, seeded_db):
 
 
 def test_text_query_searches(seeded_app):
-    at = _run_page(seeded_app, "pages/articles.py")
+    at = _run_page(seeded_app, "views/articles.py")
     at.session_state["q"] = "embassy"
     at.run()
     assert not at.exception
@@ -106,13 +106,13 @@ def test_open_article_from_url_and_bad_id(seeded_app, seeded_db):
     from narratives.store import Store
     frame = Store(seeded_db).frame()
     aid = int(frame["id"].iloc[0])
-    at = _run_page(seeded_app, "pages/articles.py", {"id": str(aid)})
-    from pages._shared import md_escape
+    at = _run_page(seeded_app, "views/articles.py", {"id": str(aid)})
+    from views._shared import md_escape
     title = md_escape(frame["title"].iloc[0], 200)
     assert any(m.value == f"### {title}" for m in at.markdown)
     from streamlit.testing.v1 import AppTest
     from conftest import APP
-    at2 = _run_page(AppTest.from_file(APP, default_timeout=60), "pages/articles.py", {"id": "123456"})
+    at2 = _run_page(AppTest.from_file(APP, default_timeout=60), "views/articles.py", {"id": "123456"})
     assert "No article with id" in _texts(at2)
 
 
@@ -124,7 +124,7 @@ def test_timeline_chart_counts_and_events(seeded_app, seeded_db):
     from narratives.store import Store
     frame = Store(seeded_db).frame()
     dated = int(frame["published"].notna().sum())
-    at = _run_page(seeded_app, "pages/timeline.py", {"ev": ["2024-11-15~Court ruling", "garbage~x"]})
+    at = _run_page(seeded_app, "views/timeline.py", {"ev": ["2024-11-15~Court ruling", "garbage~x"]})
     text = _texts(at)
     if dated == 0:
         assert "no timeline" in text
@@ -139,7 +139,7 @@ def test_timeline_chart_counts_and_events(seeded_app, seeded_db):
 
 
 def test_timeline_selection_lists_articles(seeded_app, seeded_db):
-    at = _run_page(seeded_app, "pages/timeline.py")
+    at = _run_page(seeded_app, "views/timeline.py")
     if not at.get("plotly_chart"):
         pytest.skip("sample corpus has no dated articles")
     trace = _figure(at)["data"][0]
@@ -153,7 +153,7 @@ def test_timeline_selection_lists_articles(seeded_app, seeded_db):
 
 
 def test_timeline_split_and_share(seeded_app):
-    at = _run_page(seeded_app, "pages/timeline.py")
+    at = _run_page(seeded_app, "views/timeline.py")
     if not at.get("plotly_chart"):
         pytest.skip("sample corpus has no dated articles")
     at.radio(key="tl_split").set_value("Source").run()
@@ -164,7 +164,7 @@ def test_timeline_split_and_share(seeded_app):
 
 
 def test_overview_topic_button_sets_filter(seeded_app):
-    at = _run_page(seeded_app, "pages/overview.py")
+    at = _run_page(seeded_app, "views/overview.py")
     buttons = [b for b in at.button if b.key and b.key.startswith("ov_ar_")]
     assert buttons, "one 'Articles' button per topic"
     key = int(buttons[0].key.rsplit("_", 1)[1])
@@ -172,14 +172,14 @@ def test_overview_topic_button_sets_filter(seeded_app):
     assert not at.exception
     assert at.session_state["topic"] == [key]
     # AppTest does not follow st.switch_page; open the target page as the browser would
-    at.switch_page("pages/articles.py").run()
-    from pages._shared import topic_labels
+    at.switch_page("views/articles.py").run()
+    from views._shared import topic_labels
     shown = set(at.dataframe[0].value["topic"])
     assert shown == {topic_labels()[key]}
 
 
 def test_csv_export_neutralises_formulas():
-    from pages._shared import to_csv_bytes
+    from views._shared import to_csv_bytes
     out = to_csv_bytes(pd.DataFrame({"title": ["=HYPERLINK(\"x\")", "ok", "+1", "@x"], "n": [1, 2, 3, 4]}))
     text = out.decode()
     assert "'=HYPERLINK" in text and "'+1" in text and "'@x" in text and "\nok," in text
@@ -187,6 +187,6 @@ def test_csv_export_neutralises_formulas():
 
 def test_read_only_hides_upload(seeded_app, monkeypatch):
     monkeypatch.setenv("NARRATIVES_READ_ONLY", "1")
-    at = _run_page(seeded_app, "pages/topics.py")
+    at = _run_page(seeded_app, "views/topics.py")
     assert not [b for b in at.button if b.key == "tp_refit"]
     assert not [t for t in at.text_input if t.key and t.key.startswith("tp_")]

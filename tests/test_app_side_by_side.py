@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-PAGE = "pages/side_by_side.py"
+PAGE = "views/side_by_side.py"
 SAMPLE = sorted((ROOT / "data").glob("*.txt"))
 SOURCES = ["Dawn", "Reuters", "Daily Pakistan", "Day News", "TradingView"]
 

@@ -12,7 +12,7 @@ from narratives.records import Cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-PAGE = "pages/sources.py"
+PAGE = "views/sources.py"
 SAMPLE = sorted((ROOT / "data").glob("*.txt"))
 SOURCES = ["Dawn", "Reuters", "Daily Pakistan", "Day News", "TradingView"]
 EVIL = ("Evil title <b>bold</b>\n\nOfficials denied the report, calling it <script>alert(1)</script> nonsense. "

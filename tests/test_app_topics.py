@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def _open_topics(at):
     at.run()
-    at.switch_page("pages/topics.py").run()
+    at.switch_page("views/topics.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -20,7 +20,7 @@ def test_rename_topic_shows_new_label(seeded_app, seeded_db):
     assert "Trafficking \\<b\\>row\\</b\\>" in md   # shown as text, not HTML
     assert Store(seeded_db).frame().query("topic == @key")["topic_label"].iloc[0] == "Trafficking <b>row</b>"
     # the new label reaches the other pages without a restart
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert any("Trafficking" in m.value for m in at.markdown)
 
 

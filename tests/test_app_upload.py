@@ -9,7 +9,7 @@ from conftest import SAMPLE_FILES
 
 def _open_upload(at):
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

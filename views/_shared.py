@@ -2,7 +2,7 @@
 
 How a page gets its data::
 
-    from pages import _shared as sh
+    from views import _shared as sh
 
     store = sh.get_store()                 # one Store per process (st.cache_resource)
     frame = sh.full_frame()                # all articles, cached on store.version()
@@ -33,13 +33,13 @@ FILTER_KEYS = (K_DATES, K_SOURCES, K_TOPICS, K_STANCES, K_QUERY, K_GRAN, K_UNDAT
 GRANULARITIES = ("day", "week", "month")
 THIN = 3  # a chart point / cell backed by fewer articles than this is marked as thin
 
-PAGE_OVERVIEW = "pages/overview.py"
-PAGE_TIMELINE = "pages/timeline.py"
-PAGE_SOURCES = "pages/sources.py"
-PAGE_SIDE_BY_SIDE = "pages/side_by_side.py"
-PAGE_ARTICLES = "pages/articles.py"
-PAGE_UPLOAD = "pages/upload.py"
-PAGE_TOPICS = "pages/topics.py"
+PAGE_OVERVIEW = "views/overview.py"
+PAGE_TIMELINE = "views/timeline.py"
+PAGE_SOURCES = "views/sources.py"
+PAGE_SIDE_BY_SIDE = "views/side_by_side.py"
+PAGE_ARTICLES = "views/articles.py"
+PAGE_UPLOAD = "views/upload.py"
+PAGE_TOPICS = "views/topics.py"
 
 
 def read_only() -> bool:

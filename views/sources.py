@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from narratives import compare
-from pages import _shared as sh
+from views import _shared as sh
 
 K_MIX_TOPIC, K_TERMS_A, K_TERMS_B, K_EV_SOURCE, K_EV_TOPIC = "mix_topic", "terms_a", "terms_b", "ev_source", "ev_topic"
 ALL_OTHERS = "(all other sources)"

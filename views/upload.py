@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from narratives import config
-from pages import _shared as sh
+from views import _shared as sh
 
 st.title("Upload articles")
 

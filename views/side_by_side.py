@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from narratives import compare
-from pages import _shared as sh
+from views import _shared as sh
 
 K_A, K_B = "a", "b"
 MAX_OPTIONS = 2000          # a selectbox with 100k options would ship megabytes to the browser

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import _shared as sh
+from views import _shared as sh
 
 EV = "ev"
 PERIOD = {"day": "D", "week": "W", "month": "M"}

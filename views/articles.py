@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages import _shared as sh
+from views import _shared as sh
 
 ID = "id"
 MAX_PARAGRAPHS = 300

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import _shared as sh
+from views import _shared as sh
 
 st.title("Topics")
 

@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from pages import _shared as sh
+from views import _shared as sh
 
 st.title("Overview")
 
