@@ -14,10 +14,12 @@ tsvector index is the production answer there).
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import threading
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -478,10 +480,32 @@ class Store:
 
     # ------------------------------------------------------------------ clustering runs
     def start_run(self, params: dict) -> int:
+        """A new 'running' run owned by this process; runs left 'running' by a dead process become failed."""
+        owner = {"_pid": os.getpid(), "_host": socket.gethostname()}
         with self._guard("starting a clustering run"), self._write() as conn:
+            self._fail_abandoned_runs(conn, owner["_host"])
             return int(conn.execute(runs.insert().values(
-                created_at=_now(), status="running", params=dict(params), n_articles=0, n_topics=0
+                created_at=_now(), status="running", params={**dict(params), **owner}, n_articles=0, n_topics=0
             )).inserted_primary_key[0])
+
+    def _fail_abandoned_runs(self, conn: sa.Connection, host: str) -> None:
+        """Mark failed the runs whose clustering process ended without finishing (killed, crashed).
+
+        Only runs started on this host can be checked (by pid); a run without an owner, or from another
+        host, counts as abandoned after a day.
+        """
+        old = _now() - timedelta(days=1)
+        for rid, params, created in conn.execute(sa.select(runs.c.id, runs.c.params, runs.c.created_at)
+                                                 .where(runs.c.status == "running")).all():
+            params = params if isinstance(params, dict) else {}
+            pid = params.get("_pid")
+            if params.get("_host") == host and isinstance(pid, int):
+                abandoned = not _pid_alive(pid)
+            else:
+                abandoned = created is not None and created < old
+            if abandoned:
+                conn.execute(runs.update().where(runs.c.id == rid, runs.c.status == "running").values(
+                    status="failed", message="interrupted: the clustering process ended before finishing"))
 
     def finish_run(self, run_id: int, assignments_: list[tuple[int, int, int | None]],
                    clusters_: list[Cluster], model_blob: bytes | None) -> None:
@@ -647,6 +671,16 @@ class Store:
 class _Duplicate(Exception):
     def __init__(self, id_: int):
         self.id = id_
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def _check_kind(kind: str) -> None:
