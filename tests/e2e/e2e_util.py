@@ -89,9 +89,31 @@ def query(url: str) -> dict[str, list[str]]:
 
 
 def date_range_values(page) -> list[str]:
-    """The ISO dates the sidebar 'Published between' field holds: [start, end], or [] when it is empty."""
+    """The dates the sidebar 'Published between' field shows, as ISO strings: [start, end], or [] when empty."""
     field = sidebar(page).locator("[data-testid=stDateInput]").first
-    return [v for v in field.locator("input[type=date]").evaluate_all("els => els.map(e => e.value)") if v]
+    out = []
+    for part in ("start", "end"):
+        spins = field.locator(f"[data-range-field={part}] [role=spinbutton]")
+        vals = {el.get_attribute("data-type"): el.get_attribute("aria-valuenow") for el in spins.all()}
+        if all(vals.get(k) for k in ("year", "month", "day")):
+            out.append(f"{int(vals['year']):04d}-{int(vals['month']):02d}-{int(vals['day']):02d}")
+    return out
+
+
+def eventually(read, expected, timeout_ms: int = 15_000, page=None):
+    """Re-read a value from the page until it equals expected (widgets fill in after the first paint);
+    returns the last value read, so the caller's assert shows what the page really shows."""
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    value = read()
+    while value != expected and time.monotonic() < deadline:
+        if page is not None:
+            page.wait_for_timeout(100)
+        else:
+            time.sleep(0.1)
+        value = read()
+    return value
 
 
 def multiselect_tags(page, label: str) -> list[str]:

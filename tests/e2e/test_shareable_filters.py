@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from e2e_util import (article_count, check_page, date_range_values, main, multiselect_tags, open_page, query,
+from e2e_util import (article_count, check_page, date_range_values, eventually, main, multiselect_tags, open_page, query,
                       shot, sidebar, table_rows, text_input_value, wait_count)
 
 
@@ -55,7 +55,8 @@ def test_link_with_filters_opens_filtered_list(ctx, e2e_corpus):
     wait_count(page, len(want))
 
     # the sidebar shows the link's values
-    assert date_range_values(page) == ["2020-03-01", "2020-03-31"]
+    assert eventually(lambda: date_range_values(page), ["2020-03-01", "2020-03-31"], page=page) \
+        == ["2020-03-01", "2020-03-31"]
     assert multiselect_tags(page, "Sources") == ["Reuters"]
     assert text_input_value(page, "Search text") == "coronavirus"
     # the list holds exactly the matching articles, all from Reuters, all in March 2020
