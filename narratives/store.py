@@ -21,7 +21,7 @@ import threading
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pandas as pd
 import sqlalchemy as sa
@@ -301,6 +301,119 @@ class Store:
         if near:
             return IngestResult(name, "near_duplicate", article_id=new_id, title=title or None, duplicate_of=near[0])
         return IngestResult(name, "added", article_id=new_id, title=title or None)
+
+    def add_articles(self, articles_: list[Article], *, group: int = 300,
+                     on_result: Callable[[int, IngestResult], None] | None = None) -> list[IngestResult]:
+        """Store many articles with the outcome of add_article one by one, at a fraction of the cost.
+
+        Why: one transaction + commit per article is ~90 % of ingest time. Here `group` articles share
+        one transaction and each gets a SAVEPOINT, so one article is still all-or-nothing (a failure
+        rolls back only its savepoint and is reported "failed"). Exact and near duplicates inside a
+        group are found like across groups (the hash check sees the transaction's own rows; the
+        near-dup index gets in-group originals at once and is rebuilt if the group does not commit).
+        on_result(index in articles_, result) is called only after the article's group committed,
+        so "reported stored" still means committed. Returns one result per article, in order.
+        """
+        prepared = [self._prepare(a) for a in articles_]
+        results: list[IngestResult | None] = [None] * len(prepared)
+        for start in range(0, len(prepared), max(1, group)):
+            part = range(start, min(start + max(1, group), len(prepared)))
+            self._add_group(articles_, prepared, part, results)
+            for i in part:
+                if on_result is not None:
+                    on_result(i, results[i])
+        return results  # type: ignore[return-value]
+
+    @staticmethod
+    def _prepare(article: Article) -> dict:
+        text = article.text or ""
+        chash, sig = dedupe.fingerprint(text)
+        published = article.published.date() if isinstance(article.published, datetime) else article.published
+        return {"name": article.file_name or (article.title or "article")[:60], "text": text, "hash": chash,
+                "sig": sig, "title": (article.title or "").strip(),
+                "source": (article.source or "").strip() or None, "published": published}
+
+    def _add_group(self, articles_, prepared, part, results) -> None:
+        """One transaction for the articles at indexes `part`; fills results[i] for each of them."""
+        q = self._sql
+        stored: list[tuple[int, int, tuple[int, float] | None, datetime]] = []  # (i, id, near, now)
+        with self._lock:
+            try:
+                with self._write(bump=False) as conn:
+                    index = self._refresh_index(conn)
+                    for i in part:
+                        p = prepared[i]
+                        sp = conn.begin_nested()
+                        try:
+                            dup = conn.exec_driver_sql(q("SELECT id FROM articles WHERE content_hash = ?"),
+                                                       (p["hash"],)).scalar()
+                            if dup is not None:
+                                sp.rollback()
+                                results[i] = IngestResult(p["name"], "duplicate", title=p["title"] or None,
+                                                          duplicate_of=dup)
+                                continue
+                            near = index.query(p["sig"])
+                            if near is not None and conn.exec_driver_sql(
+                                    q("SELECT id FROM articles WHERE id = ?"), (near[0],)).scalar() is None:
+                                index.remove(near[0])  # deleted meanwhile
+                                near = None
+                            now = _now()
+                            a = articles_[i]
+                            new_id = self._insert(conn, a, p, near, now)
+                            sp.commit()
+                        except IntegrityError:
+                            sp.rollback()  # a concurrent writer stored the same text (not on SQLite)
+                            dup = conn.exec_driver_sql(q("SELECT id FROM articles WHERE content_hash = ?"),
+                                                       (p["hash"],)).scalar()
+                            results[i] = (IngestResult(p["name"], "duplicate", title=p["title"] or None,
+                                                       duplicate_of=dup) if dup is not None else
+                                          IngestResult(p["name"], "failed", title=p["title"] or None,
+                                                       message="could not be stored (integrity error)"))
+                            continue
+                        except Exception as exc:  # noqa: BLE001 - this article fails, the group goes on
+                            if sp.is_active:
+                                sp.rollback()
+                            results[i] = IngestResult(p["name"], "failed", title=p["title"] or None,
+                                                      message=f"storing {p['name']} failed: {_one_line(exc)}")
+                            continue
+                        # visible to the rest of the group (rolled back with it: see below)
+                        if near is None:
+                            index.add(new_id, p["sig"])
+                        self._index_max_id = max(self._index_max_id, new_id)
+                        stored.append((i, new_id, near, now))
+                    if stored:
+                        conn.exec_driver_sql("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+            except BaseException as exc:
+                self._index = None  # may hold rows that were never committed: rebuild lazily
+                if not isinstance(exc, Exception):
+                    raise
+                msg = _one_line(exc)
+                for i in part:
+                    if results[i] is None or results[i].status != "duplicate":
+                        p = prepared[i]
+                        results[i] = IngestResult(p["name"], "failed", title=p["title"] or None,
+                                                  message=f"storing {p['name']} failed: {msg}")
+                return
+        for i, new_id, near, now in stored:
+            a, p = articles_[i], prepared[i]
+            a.id, a.content_hash, a.ingested_at = new_id, p["hash"], now
+            a.duplicate_of = near[0] if near else None
+            a.similarity = near[1] if near else None
+            results[i] = (IngestResult(p["name"], "near_duplicate", article_id=new_id, title=p["title"] or None,
+                                       duplicate_of=near[0]) if near else
+                          IngestResult(p["name"], "added", article_id=new_id, title=p["title"] or None))
+
+    def _insert(self, conn: sa.Connection, a: Article, p: dict, near, now: datetime) -> int:
+        """The article row + its FTS row (a separate method so tests can inject failures)."""
+        new_id = conn.exec_driver_sql(self._sql(
+            "INSERT INTO articles (title, text, source, published, url, language, file_name, "
+            "content_hash, minhash, n_chars, duplicate_of, similarity, ingested_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+            (p["title"], p["text"], p["source"], self._bind(p["published"]), a.url, a.language,
+             a.file_name, p["hash"], p["sig"], len(p["text"]), near[0] if near else None,
+             round(near[1], 4) if near else None, self._bind(now))).scalar()
+        self._fts_insert(conn, new_id, p["title"], p["text"])
+        return new_id
 
     def get_article(self, article_id: int) -> Article | None:
         with self._read() as conn:
