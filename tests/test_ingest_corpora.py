@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,13 @@ BBC = sorted((SHARED / "bbc").glob("*/*.txt"))
 ALLSIDES = SHARED / "allsides" / "demo_12sources_2019_2020.csv.xz"
 _ZW = re.compile("[\u200b\u2060\ufeff]")
 
-needs_bbc = pytest.mark.skipif(not BBC, reason="shared BBC corpus not present next to the repo")
+def needs_bbc(fn):
+    """The shared BBC corpus must be next to the repo (it is in CI): a missing corpus fails, never skips."""
+    def wrapper(*a, **kw):
+        assert BBC, "the shared BBC corpus is needed next to the repo (../shared/data/bbc)"
+        return fn(*a, **kw)
+    import functools
+    return functools.wraps(fn)(wrapper)
 
 
 def _raw(data: bytes) -> str:
@@ -43,19 +48,13 @@ def test_bbc_every_title_and_line_kept():
 
 
 @needs_bbc
-def test_plain_text_parsing_rate():
-    """Plain text must parse well above 2,000 articles/s so that the store, not parsing, sets the pace."""
+def test_plain_text_batch_parses_every_file():
+    """1,000 real plain-text files parse to one article each (the parsing rate is measured in bench/)."""
     files = [(p.name, p.read_bytes()) for p in BBC[:1000]]
-    read_batch(files[:20])                      # warm-up (lazy imports)
-    best = 0.0
-    for _ in range(3):
-        t = time.perf_counter()
-        read_batch(files)
-        best = max(best, len(files) / (time.perf_counter() - t))
-    assert best > 2000, f"{best:.0f} articles/s"
+    parsed = read_batch(files)
+    assert len(parsed) == 1000 and all(pf.error is None and len(pf.articles) == 1 for pf in parsed)
 
 
-@pytest.mark.skipif(not ALLSIDES.exists(), reason="shared AllSides corpus not present next to the repo")
 def test_allsides_csv_columns_and_text():
     import pandas as pd
     df = pd.read_csv(ALLSIDES, nrows=1200, dtype=str, keep_default_na=False)

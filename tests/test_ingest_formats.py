@@ -113,7 +113,7 @@ def test_csv_without_text_column_names_the_columns():
 
 
 def test_xlsx_rows():
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     from datetime import datetime
     wb = openpyxl.Workbook()
     ws = wb.active

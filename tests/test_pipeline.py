@@ -23,8 +23,7 @@ def _bbc(n_per=12, cats=("business", "sport", "tech")):
 
 @pytest.fixture
 def bbc_store(tmp_path):
-    if not BBC.is_dir():
-        pytest.skip("shared BBC corpus not present")
+    assert BBC.is_dir(), "the shared BBC corpus is needed next to the repo (../shared/data/bbc)"
     s = Store(f"sqlite:///{tmp_path / 'p.db'}")
     for a in _bbc():
         s.add_article(a)

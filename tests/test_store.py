@@ -1,6 +1,5 @@
 """Store: one transaction per article, dedupe on add, FTS kept in sync, fast frame, concurrent writers."""
 import threading
-import time
 from datetime import date
 from pathlib import Path
 
@@ -117,7 +116,8 @@ def test_frame_contract_and_version(store):
     assert set(df["topic"]) == {7} and set(df["topic_label"]) == {"My topic"} and set(df["stance_label"]) == {"auto s"}
 
 
-def test_frame_is_fast_on_100k(tmp_path):
+def test_frame_on_100k(tmp_path):
+    """100k rows come back complete and typed (its speed is measured in bench/, not asserted here)."""
     s = Store(f"sqlite:///{tmp_path / 'big.db'}")
     with s.engine.begin() as c:
         c.exec_driver_sql(
@@ -125,11 +125,9 @@ def test_frame_is_fast_on_100k(tmp_path):
             "INSERT INTO articles (title, text, source, published, content_hash, n_chars, ingested_at) "
             "SELECT 'title ' || i, 'text', 'src' || (i % 50), date('2020-01-01', '+' || (i % 1000) || ' days'), "
             "printf('%064d', i), 4, '2024-01-01 00:00:00.000000' FROM n")
-    t = time.perf_counter()
     df = s.frame()
-    elapsed = time.perf_counter() - t
     assert len(df) == 100_000 and df["published"].notna().all()
-    assert elapsed < 2.0, f"frame() took {elapsed:.2f}s on 100k articles"
+    assert df["source"].nunique() == 50 and df["id"].is_unique
 
 
 def test_concurrent_writers_each_text_once(tmp_path):
@@ -156,16 +154,17 @@ def test_concurrent_writers_each_text_once(tmp_path):
     assert results.count("duplicate") == 120
 
 
-@pytest.mark.skipif(not (SHARED / "bbc").is_dir(), reason="shared corpora not present")
-def test_ingest_throughput_bbc(store):
+def test_real_bbc_articles_are_stored_once(store):
+    """800 real BBC articles: all stored, a second pass adds nothing (throughput is measured in bench/)."""
     files = sorted((SHARED / "bbc").glob("*/*.txt"))[:800]
+    assert len(files) == 800, "the shared BBC corpus is needed next to the repo"
     arts = [Article(title=f.name, text=f.read_text(encoding="latin-1")) for f in files]
-    t = time.perf_counter()
     statuses = [store.add_article(a).status for a in arts]
-    rate = len(arts) / (time.perf_counter() - t)
     assert statuses.count("added") > 700
-    # the target is > 2,000/s on an idle machine; this shared CI box gets a conservative floor
-    assert rate > 400, f"{rate:.0f} articles/s"
+    stored = statuses.count("added") + statuses.count("near_duplicate")   # the BBC corpus has exact repeats
+    assert store.count() == stored == 800 - statuses.count("duplicate")
+    again = [store.add_article(Article(title=a.title, text=a.text)).status for a in arts]
+    assert set(again) == {"duplicate"} and store.count() == stored
 
 
 def test_bad_url_is_store_error(tmp_path):
