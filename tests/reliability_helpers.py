@@ -217,3 +217,39 @@ def db_check(path: str | Path) -> dict:
         return out
     finally:
         con.close()
+
+
+# ------------------------------------------------------------------ a browser session, as a process
+def upload_session(files_dir: str, prefix: str, ready: str, go: str, out: str) -> None:
+    """One analyst's Upload page session (AppTest, the page's real save code) in its own process.
+
+    Loads every file of files_dir into the uploader under `prefix + name`, waits for the preview, touches
+    `ready`, waits for `go` to exist, clicks "Save to the corpus", and writes the report rows to `out`.
+    """
+    import json
+    import time
+
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("views/upload.py").run()
+    files = [(prefix + p.name, p.read_bytes(), "text/plain") for p in sorted(Path(files_dir).iterdir())]
+    at.file_uploader[0].set_value(files).run()
+    assert not at.exception, [e.value for e in at.exception]
+    Path(ready).touch()
+    while not Path(go).exists():
+        time.sleep(0.01)
+    t0 = time.time()
+    at.button(key="up_save").click().run()
+    t1 = time.time()
+    assert not at.exception, [e.value for e in at.exception]
+    report = at.dataframe[0].value
+    Path(out).write_text(json.dumps({"rows": [list(r) for r in zip(report["file"], report["status"],
+                                                                      report["detail"])],
+                                     "t0": t0, "t1": t1}))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "upload":
+        sys.path.insert(0, str(ROOT))
+        upload_session(*sys.argv[2:7])

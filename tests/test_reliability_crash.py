@@ -20,8 +20,14 @@ import pytest
 from narratives.store import Store
 from reliability_helpers import cli, cli_popen, db_check, plain_articles
 
-N_FILES = 400
-KILL_AFTER = [30, 120, 100]     # new "added" lines read before each SIGKILL (three kill points)
+N_FILES = 700
+GROUP = 300                     # ingest_files commits 300 articles per transaction
+# Three kill points, each on a fresh run of the same ingest into the same store:
+#   ("txn", None)  SIGKILL while the ingest holds the write transaction of an article group open
+#   ("added", k)   SIGKILL once k new "added" lines were read (a group committed, its report under way)
+KILLS = [("txn", None), ("added", 30), ("txn", None)]
+PIPE_BYTES = 4096               # "added" runs: the stdout pipe blocks when ~60 lines are unread, so the
+                                # ingest cannot run ahead of what this test has read
 ADDED = re.compile(r"^(?P<name>\S+): added #(?P<id>\d+)")
 
 
@@ -71,30 +77,35 @@ def test_sigkill_mid_ingest_then_rerun_completes(batch, tmp_path):
     url = f"sqlite:///{db}"
     reported: dict[str, int] = {}
     stored_before = 0
-    for k in KILL_AFTER:
-        p = cli_popen(url, "ingest", str(d))
+    Store(url).close()          # the store exists before the first run (its schema is not what we kill)
+    for mode, k in KILLS:
+        p = _throttled_ingest(url, d, throttle=mode == "added")
+        if mode == "txn":
+            assert _wait_for_write_transaction(db, p), "the ingest never held a write transaction"
+            os.kill(p.pid, signal.SIGKILL)
+        lines = _lines(p)
         new = 0
-        for line in p.stdout:
+        for line in lines:
             m = ADDED.match(line)
             if m:
                 reported[m["name"]] = int(m["id"])
                 new += 1
-                if new >= k:
+                if mode == "added" and new >= k:
                     os.kill(p.pid, signal.SIGKILL)
                     break
             else:
                 assert ": duplicate of #" in line, line   # a rerun first meets what is stored
         p.wait(timeout=60)
-        rest = p.stdout.read()
-        for line in rest.splitlines():   # lines already in the pipe count as reported too
+        for line in lines:   # lines already in the pipe count as reported too
             m = ADDED.match(line)
             if m:
                 reported[m["name"]] = int(m["id"])
         p.stdout.close()
-        p.stderr.close()
         assert p.returncode == -signal.SIGKILL, "the kill must land mid-batch"
         n = _check_store(db, expected, reported)
-        assert stored_before + k <= n < N_FILES
+        assert n < N_FILES and n % GROUP == 0, f"{n} stored: a group was half committed"
+        assert n >= stored_before + (k or 0)
+        print(f"kill point {mode}: {n} stored, {len(reported)} reported so far")
         stored_before = n
     # the same ingest again completes the batch: "duplicate" for everything stored, "added" for the rest
     done = cli(url, "ingest", str(d))
@@ -108,6 +119,61 @@ def test_sigkill_mid_ingest_then_rerun_completes(batch, tmp_path):
         if name in reported:
             assert ln.endswith(f"#{reported[name]}")
     assert _check_store(db, expected, reported) == N_FILES
+
+
+def _wait_for_write_transaction(db, p, timeout: float = 120) -> bool:
+    """Poll the SQLite write lock until the ingest has held it for a while (a group being written,
+    not the instant schema check at start-up); True then, with the transaction still open."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and p.poll() is None:
+        if _write_locked(db):
+            time.sleep(0.03)
+            if _write_locked(db):
+                return True
+        time.sleep(0.002)
+    return False
+
+
+def _write_locked(db) -> bool:
+    con = sqlite3.connect(str(db), timeout=0, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as e:
+        assert "locked" in str(e) or "busy" in str(e), e
+        return True
+    finally:
+        con.close()
+
+
+def _throttled_ingest(url: str, d, throttle: bool = True):
+    """`python -m narratives ingest d` whose progress is held back by how fast we read its output."""
+    import fcntl
+    import subprocess
+
+    from reliability_helpers import PY, ROOT, env_for
+    p = subprocess.Popen([PY, "-u", "-m", "narratives", "ingest", str(d), "--db", url], cwd=ROOT,
+                         env=env_for(url, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, bufsize=0)
+    if throttle:
+        fcntl.fcntl(p.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    return p
+
+
+def _lines(p):
+    """Lines of p's stdout read one byte at a time: nothing is read ahead of the line being handled."""
+    fd, buf = p.stdout.fileno(), bytearray()
+    while True:
+        b = os.read(fd, 1)
+        if not b:
+            if buf:
+                yield buf.decode()
+            return
+        buf += b
+        if b == b"\n":
+            yield buf.decode()
+            buf.clear()
 
 
 def _running_run(db) -> int | None:
@@ -126,14 +192,11 @@ def test_sigkill_mid_cluster_keeps_last_complete_run(batch, tmp_path, monkeypatc
     d, _ = batch
     db = tmp_path / "c.db"
     url = f"sqlite:///{db}"
-    sub = tmp_path / "some"   # 150 articles: enough for a clustering that takes a while, quick to test
-    sub.mkdir()
-    for f in sorted(d.iterdir())[:150]:
-        (sub / f.name).write_bytes(f.read_bytes())
-    assert cli(url, "ingest", str(sub)).returncode == 0
-    first = cli(url, "cluster", "--topics", "3")
-    assert first.returncode == 0, first.stderr
-    store = Store(url)
+    from narratives.ingest import ingest_files
+    from narratives.pipeline import cluster_corpus
+    store = Store(url)    # 150 articles, ingested and clustered in this process: the kill is the point
+    ingest_files(store, sorted(d.iterdir())[:150])
+    cluster_corpus(store, n_topics=3)
     store.rename_cluster("topic", store.clusters(kind="topic")[0].key, "Analyst label")
     good_run = store.latest_run()
     good_frame = store.frame()[["id", "topic", "topic_label", "stance", "stance_label"]]
