@@ -134,8 +134,10 @@ def _one_line(exc: BaseException) -> str:
 class Store:
     """Thread-safe handle on one database (an Engine with pooled connections)."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, *, read_only: bool = False):
+        """`read_only=True`: every write method raises StoreError (a read-only dashboard's handle)."""
         self.url = url or config.default_db_url()
+        self.read_only = bool(read_only)
         self._index: dedupe.NearDuplicateIndex | None = None
         self._index_max_id = 0
         self._lock = threading.RLock()
@@ -164,8 +166,10 @@ class Store:
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
-    def _write(self, bump: bool = True) -> Iterator[sa.Connection]:
+    def _write(self, bump: bool = True, *, schema: bool = False) -> Iterator[sa.Connection]:
         """One write transaction (BEGIN IMMEDIATE on SQLite); bumps the version counter."""
+        if self.read_only and not schema:
+            raise StoreError("read-only: this store does not accept changes here")
         with self.engine.connect() as conn:
             conn.execution_options(write=True)
             with conn.begin():
@@ -196,7 +200,7 @@ class Store:
 
     def _create_schema(self) -> None:
         with self._guard("opening the database"):
-            with self._write(bump=False) as conn:
+            with self._write(bump=False, schema=True) as conn:
                 metadata.create_all(conn)
                 if self.is_sqlite:
                     conn.exec_driver_sql(
@@ -490,10 +494,12 @@ class Store:
             except SQLAlchemyError:
                 return []
 
-    def texts(self, ids: list[int] | None = None, *, originals_only: bool = False
+    def texts(self, ids: list[int] | None = None, *, originals_only: bool = False, max_chars: int | None = None
               ) -> tuple[list[int], list[str], list[str]]:
-        """(ids, titles, texts) in id order; `originals_only` skips near-duplicates."""
-        q = sa.select(articles.c.id, articles.c.title, articles.c.text).order_by(articles.c.id)
+        """(ids, titles, texts) in id order; `originals_only` skips near-duplicates; `max_chars` cuts each
+        text in SQL (clustering large corpora reads only the start: 100k full texts are ~600 MB)."""
+        body = articles.c.text if not max_chars else sa.func.substr(articles.c.text, 1, int(max_chars))
+        q = sa.select(articles.c.id, articles.c.title, body).order_by(articles.c.id)
         if originals_only:
             q = q.where(articles.c.duplicate_of.is_(None))
         with self._read() as conn:
