@@ -146,6 +146,13 @@ def _sidebar() -> None:
         st.button("Clear filters", on_click=_clear_filters, key="clear_filters")
         if sh.read_only():
             st.caption("Read-only mode: uploads and edits are switched off.")
+        elif sh.auth_required():
+            if sh.signed_in():
+                who = st.user.get("email") or st.user.get("name") or "signed in"
+                st.caption(f"Signed in: {sh.md_escape(who, 80)}")
+                st.button("Sign out", key="sign_out", on_click=st.logout)
+            else:
+                st.button("Sign in to upload and edit", key="sign_in", on_click=sh._login)
     for note in notices:
         st.warning(note, icon=":material/link_off:")
 

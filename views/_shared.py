@@ -47,16 +47,63 @@ def read_only() -> bool:
     return config.READ_ONLY or os.environ.get("NARRATIVES_READ_ONLY", "").lower() in {"1", "true", "yes"}
 
 
+# ---------------------------------------------------------------- who may write (docs/DEPLOY.md)
+def auth_required() -> bool:
+    """Uploads and edits need a signed-in user: NARRATIVES_AUTH=oidc, or an [auth] block in secrets.toml
+    (NARRATIVES_AUTH=off switches it off even then)."""
+    mode = os.environ.get("NARRATIVES_AUTH", "").strip().lower()
+    if mode in {"oidc", "1", "true", "yes", "on"}:
+        return True
+    if mode in {"off", "0", "false", "no", "none"}:
+        return False
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+def signed_in() -> bool:
+    try:
+        return bool(st.user.is_logged_in)
+    except Exception:  # no auth configured / no session
+        return False
+
+
+def can_edit() -> bool:
+    """May this session upload, rename, merge, re-cluster or correct articles?"""
+    return not read_only() and (not auth_required() or signed_in())
+
+
+def edit_gate(what: str, key: str) -> bool:
+    """True if this session may edit; otherwise says why (read-only, or a Sign in button) and returns False."""
+    if read_only():
+        st.info(f"This dashboard is read-only: {what} is switched off.")
+        return False
+    if auth_required() and not signed_in():
+        st.info(f"Sign in to {what}. Reading needs no account.")
+        st.button("Sign in", key=key, on_click=_login, icon=":material/login:")
+        return False
+    return True
+
+
+def _login() -> None:
+    st.login()   # the provider from [auth] in .streamlit/secrets.toml
+
+
 # ---------------------------------------------------------------- store access (cached)
 @st.cache_resource(show_spinner=False)
-def _open_store(url: str):
+def _open_store(url: str, read_only: bool = False):
     from narratives.store import Store
-    return Store(url)
+    return Store(url, read_only=read_only)
 
 
 def get_store():
-    """The process-wide Store for NARRATIVES_DB (or the default DB); opened once per URL."""
-    return _open_store(config.default_db_url())
+    """The process-wide Store for NARRATIVES_DB (or the default DB); opened once per URL.
+
+    A session that may not edit (read-only mode, or not signed in where sign-in is required) gets a
+    read-only handle: the store itself refuses writes, whatever a page does.
+    """
+    return _open_store(config.default_db_url(), not can_edit())
 
 
 def version() -> str:
@@ -218,7 +265,7 @@ def empty_state(view: pd.DataFrame, frame: pd.DataFrame | None = None) -> bool:
     if frame is not None and frame.empty:
         st.info("No articles stored yet. Add some on the **Upload** page "
                 "(or run `python -m narratives seed`).")
-        if not read_only():
+        if can_edit():
             st.page_link(PAGE_UPLOAD, label="Go to Upload", icon=":material/upload:")
         return True
     if view.empty:

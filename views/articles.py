@@ -115,7 +115,10 @@ if aid is not None:
                 st.markdown(sh.md_escape(p))
             if len(paras) > MAX_PARAGRAPHS:
                 st.caption(f"… {len(paras) - MAX_PARAGRAPHS} more paragraphs (download the CSV with full text).")
-        if not sh.read_only():
+        if not sh.can_edit():
+            if not sh.read_only():
+                sh.edit_gate("correct article metadata", key=f"art_signin_{aid}")
+        else:
             with st.expander("Edit metadata"):
                 with st.form(f"edit_{aid}"):
                     title = st.text_input("Title", value=art.title or "")

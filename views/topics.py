@@ -17,7 +17,9 @@ if sh.empty_state(frame, frame):
 store = sh.get_store()
 topics = sorted(sh.clusters("topic"), key=lambda c: -c.size)
 stances = sh.clusters("stance")
-editable = not sh.read_only()
+editable = sh.can_edit()
+if not editable and not sh.read_only():
+    sh.edit_gate("rename, merge or re-cluster topics", key="tp_signin")
 run = store.latest_run()
 
 if run is None or not topics:

@@ -17,8 +17,7 @@ from views import _shared as sh
 
 st.title("Upload articles")
 
-if sh.read_only():
-    st.info("This dashboard is read-only: uploads are switched off.")
+if not sh.edit_gate("upload articles", key="up_signin"):
     st.stop()
 
 FORMATS = ["txt", "md", "html", "htm", "csv", "tsv", "xlsx", "json", "jsonl", "pdf", "docx", "zip"]
