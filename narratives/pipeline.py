@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from . import vectorize
 from .errors import NarrativesError
 from .records import Cluster
 
@@ -94,13 +95,22 @@ def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Prog
     run_id = store.start_run({"n_topics": n_topics, "random_state": random_state})
     try:
         tell("loading articles", 0.0)
-        ids, titles, texts = store.texts(originals_only=True)
+        n_orig = store.count() - len(store.duplicate_map())
+        fast = n_orig >= vectorize.FAST_ABOVE
+        ids, titles, texts = store.texts(originals_only=True, max_chars=vectorize.STANCE_CHARS if fast else None)
         if not ids:
             raise NarrativesError("no articles to cluster: ingest some first")
-        docs = [_doc(t, x) for t, x in zip(titles, texts)]
-        del texts
-        tell("fitting topics", 0.1)
-        tm = TopicModel(n_topics=n_topics, random_state=random_state).fit(docs)
+        fast = len(ids) >= vectorize.FAST_ABOVE
+        if fast:  # one feature pass for topics and stances (see narratives.vectorize)
+            tell("reading features", 0.1)
+            tm, fast_stances = vectorize.fit_corpus(titles, texts, n_topics=n_topics, random_state=random_state,
+                                                    min_stance_topic=MIN_STANCE_TOPIC, progress=tell)
+            docs = None
+        else:
+            docs = [_doc(t, x) for t, x in zip(titles, texts)]
+            tell("fitting topics", 0.1)
+            tm = TopicModel(n_topics=n_topics, random_state=random_state).fit(docs)
+        del texts, titles
         topic_local = {aid: int(t) for aid, t in zip(ids, tm.labels_)}
 
         tell("fitting stances", 0.5)
@@ -112,7 +122,14 @@ def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Prog
             by_topic[int(t)].append(i)
         for n_done, t in enumerate(sorted(by_topic)):
             members = by_topic[t]
-            if len(members) < MIN_STANCE_TOPIC:
+            if fast and fast_stances.get(t) is not None:
+                sm = stance_models[t] = fast_stances[t]
+                for i, s in zip(members, sm.labels_):
+                    stance_local[ids[i]] = (t, int(s))
+                for s in range(sm.n_stances_):
+                    reps = [ids[members[j]] for j in sm.representatives_[s][:N_REPRESENTATIVES]]
+                    stance_info[(t, s)] = (sm.stance_names_[s], list(sm.stance_terms_[s]), reps)
+            elif len(members) < MIN_STANCE_TOPIC or fast:
                 stance_models[t] = None
                 for i in members:
                     stance_local[ids[i]] = (t, 0)
@@ -177,6 +194,7 @@ def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Prog
                                            sizes_s[k]), len(new_stance[sindex[sl]]))
 
         blob = pickle.dumps({
+            "engine": "fast" if fast else "models",
             "topic_model": tm,
             "topic_key": {t: topic_key[t] for t in new_topic},
             "stance_models": stance_models,
@@ -245,9 +263,14 @@ def assign_new(store) -> int:
         else:
             to_predict.append(aid)
     if to_predict:
-        ids, titles, texts = store.texts(to_predict)
-        docs = [_doc(t, x) for t, x in zip(titles, texts)]
-        local = model["topic_model"].predict(docs)
+        fast = model.get("engine") == "fast"
+        ids, titles, texts = store.texts(to_predict, max_chars=vectorize.STANCE_CHARS if fast else None)
+        if fast:
+            Z, L = model["topic_model"].embed_texts(titles, texts)
+            local = model["topic_model"].predict_embedded(Z)
+        else:
+            docs = [_doc(t, x) for t, x in zip(titles, texts)]
+            local = model["topic_model"].predict(docs)
         by_topic: dict[int, list[int]] = defaultdict(list)
         for i, t in enumerate(local):
             by_topic[int(t)].append(i)
@@ -255,6 +278,8 @@ def assign_new(store) -> int:
             sm = model["stance_models"].get(t)
             if sm is None:
                 sl = [0] * len(members)
+            elif fast:
+                sl = [int(s) for s in sm.predict_embedded(Z[members], L[members])]
             else:
                 sl = [int(s) for s in sm.predict([docs[i] for i in members])]
             for i, s in zip(members, sl):

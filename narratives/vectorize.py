@@ -1,0 +1,282 @@
+"""Fast topic + stance clustering for large corpora (used by the pipeline above FAST_ABOVE articles).
+
+Why a separate engine: TopicModel/StanceModel tokenise every text in full, once for topics and again per
+topic for stances, and choose k by many full refits; at 100,000 articles (~590 MB) that is many minutes.
+Here every text is read ONCE, truncated (the title and the start of a news text carry its topic; stance
+markers are counted in the same stretch), in worker processes, producing both the hashed term counts
+(topics) and the stance-marker rates (stances). Then: TF-IDF + LSA fitted on a sample, MiniBatchKMeans on
+all, and per topic a small KMeans on [stance markers, LSA residual from the topic centre] with k chosen by
+silhouette on a sample. Output objects expose the attributes the pipeline reads from TopicModel /
+StanceModel (labels_, n_*_, *_terms_, *_names_, representatives_, predict).
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+from scipy import sparse
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.metrics import silhouette_score
+
+from . import textfeatures as tf
+from .stance import CATEGORIES, LEXICON, POSITION_CATEGORIES
+
+FAST_ABOVE = 20_000       # articles; below this the pipeline keeps TopicModel/StanceModel
+TOPIC_CHARS = 2_000       # of the body, after the title, for topic features
+STANCE_CHARS = 3_000      # of the body, for stance-marker rates
+N_FEATURES = 2 ** 20
+SAMPLE = 20_000           # docs the SVD and the auto k are fitted on
+_STOP = frozenset(tf.STOP_WORDS)
+_TOKEN = re.compile(r"[^\W\d_]{2,}")
+_QUOTE = re.compile(r"[\"“”][^\"“”]{3,}?[\"“”]")
+_SENT = re.compile(r"[.!?…]+(?:\s|$)")
+
+
+def _lexicon_regex():
+    """One alternation over every marker word/phrase: the scan runs in C, Python sees only the hits."""
+    cat_of: dict[str, list[int]] = {}
+    for ci, (_, words) in enumerate(LEXICON.values()):
+        for w in words:
+            if "-" in w:
+                continue
+            cat_of.setdefault(w.replace("_", " "), []).append(ci)
+    alts = sorted(cat_of, key=len, reverse=True)
+    pat = re.compile(r"\b(?:" + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts) + r")\b|n't\b")
+    return pat, cat_of
+
+
+_LEX, _CAT_OF = _lexicon_regex()
+_NEG = CATEGORIES.index("negation")
+N_LEX = len(CATEGORIES) + 2   # + quoted-speech share, questions per sentence
+
+
+def analyze(doc: str) -> list[str]:
+    """Lowercased letter tokens (>= 2 letters) without stop words: the topic vocabulary."""
+    return [w for w in _TOKEN.findall(doc.lower()) if w not in _STOP]
+
+
+def lexicon_rates(text: str) -> np.ndarray:
+    """Stance-marker hits per 100 words by category, quoted-speech share, questions per sentence."""
+    low = text.lower().replace("’", "'")
+    out = np.zeros(N_LEX, dtype=np.float32)
+    for m in _LEX.findall(low):
+        if m == "n't":
+            out[_NEG] += 1
+        else:
+            for c in _CAT_OF.get(" ".join(m.split()), ()):
+                out[c] += 1
+    n_words = max(low.count(" ") + 1, 1)
+    out[: len(CATEGORIES)] *= 100.0 / n_words
+    out[-2] = sum(len(q) for q in _QUOTE.findall(text)) / max(len(text), 1)
+    out[-1] = text.count("?") / max(len(_SENT.findall(text)), 1)
+    return out
+
+
+_HASHER = FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False, dtype=np.float32)
+_JOB: tuple[list[str], list[str]] | None = None   # (titles, texts) inherited by forked workers
+
+
+def _features_chunk(bounds: tuple[int, int], titles=None, texts=None):
+    """Hashed topic counts + stance rates for texts[lo:hi] (one read of each text)."""
+    if titles is None:
+        titles, texts = _JOB  # type: ignore[misc]
+    lo, hi = bounds
+    toks, lex = [], np.zeros((hi - lo, N_LEX), dtype=np.float32)
+    for j, i in enumerate(range(lo, hi)):
+        body = texts[i] or ""
+        toks.append(analyze(f"{titles[i] or ''}\n{body[:TOPIC_CHARS]}"))
+        lex[j] = lexicon_rates(body[:STANCE_CHARS])
+    return _HASHER.transform(toks).tocsr(), lex
+
+
+def features(titles: list[str], texts: list[str], n_jobs: int | None = None):
+    """(hashed counts csr, stance rates) for all texts; forked worker processes when there are many."""
+    global _JOB
+    n = len(texts)
+    n_jobs = n_jobs or min(2, os.cpu_count() or 1)
+    if n < 4_000 or n_jobs < 2:
+        return _features_chunk((0, n), titles, texts)
+    import multiprocessing as mp
+    step = -(-n // (n_jobs * 4))
+    bounds = [(i, min(i + step, n)) for i in range(0, n, step)]
+    _JOB = (titles, texts)
+    try:
+        with mp.get_context("fork").Pool(n_jobs) as pool:
+            parts = pool.map(_features_chunk, bounds, chunksize=1)
+    finally:
+        _JOB = None
+    return sparse.vstack([p[0] for p in parts]).tocsr(), np.vstack([p[1] for p in parts])
+
+
+class _Embedder:
+    """counts -> sublinear TF-IDF on kept columns -> LSA -> l2 (float32)."""
+
+    def fit(self, H, random_state=0, n_components=100):
+        n = H.shape[0]
+        df = np.bincount(H.indices, minlength=H.shape[1])
+        min_df = 2 if n < 10_000 else 5
+        self.cols_ = np.flatnonzero((df >= min_df) & (df <= 0.5 * n)).astype(np.int32)
+        self.idf_ = (np.log((1 + n) / (1 + df[self.cols_])) + 1).astype(np.float32)
+        X = self.tfidf(H)
+        rng = np.random.RandomState(random_state)
+        fit_on = X if n <= SAMPLE else X[rng.choice(n, SAMPLE, replace=False)]
+        k = min(n_components, X.shape[1] - 1, n - 1)
+        self.svd_ = TruncatedSVD(k, algorithm="randomized", n_iter=4, random_state=random_state).fit(fit_on) \
+            if k >= 2 else None
+        return X
+
+    def tfidf(self, H):
+        X = H[:, self.cols_]
+        X.data = 1.0 + np.log(X.data)   # sublinear tf, as TfidfVectorizer(sublinear_tf=True)
+        X = X @ sparse.diags(self.idf_)
+        return tf.l2(X.astype(np.float32))
+
+    def embed(self, X):
+        Z = self.svd_.transform(X) if self.svd_ is not None else X.toarray()
+        return tf.l2(np.asarray(Z, dtype=np.float32))
+
+
+def _term_names(titles, texts, cols, limit=3_000):
+    """Names of the kept hashed columns, from the tokens of a sample (hash collisions: first wins)."""
+    vocab = set()
+    for t, x in zip(titles[:limit], texts[:limit]):
+        vocab.update(analyze(f"{t or ''}\n{(x or '')[:TOPIC_CHARS]}"))
+    terms = sorted(vocab)
+    idx = _HASHER.transform([[w] for w in terms]).indices
+    pos = {int(c): j for j, c in enumerate(cols)}
+    names = np.array([""] * len(cols), dtype=object)
+    for w, c in zip(terms, idx):
+        j = pos.get(int(c))
+        if j is not None and not names[j]:
+            names[j] = w
+    return names
+
+
+class FastTopicModel:
+    """Topic clustering with the interface the pipeline uses (see module docstring)."""
+
+    def __init__(self, n_topics="auto", random_state=0, k_max=15, n_terms=10):
+        self.n_topics, self.random_state, self.k_max, self.n_terms = n_topics, random_state, k_max, n_terms
+
+    def fit_features(self, H, titles, texts):
+        rs = self.random_state
+        self.emb_ = _Embedder()
+        X = self.emb_.fit(H, random_state=rs)
+        Z = self.emb_.embed(X)
+        n = Z.shape[0]
+        if self.n_topics == "auto":
+            from .topics import choose_k
+            sample = Z if n <= 4_000 else Z[np.random.RandomState(rs).choice(n, 4_000, replace=False)]
+            k, _ = choose_k(sample, k_max=self.k_max, random_state=rs, n_reps=3)
+        else:
+            k = int(self.n_topics)
+        k = max(1, min(k, n))
+        km = MiniBatchKMeans(n_clusters=k, random_state=rs, n_init=3, batch_size=4096, max_iter=100).fit(Z)
+        labels = km.labels_
+        uniq, counts = np.unique(labels, return_counts=True)
+        order = uniq[np.argsort(-counts, kind="stable")]
+        remap = np.zeros(k, dtype=int)
+        remap[order] = np.arange(len(order))
+        self.labels_ = remap[labels]
+        self.n_topics_ = len(order)
+        self.centers_ = tf.l2(np.vstack([Z[self.labels_ == c].mean(axis=0) for c in range(self.n_topics_)]))
+        self.names_ = names = _term_names(titles, texts, self.emb_.cols_)
+        terms = tf.distinguishing_terms(X, self.labels_, names, n_terms=self.n_terms * 2, exclude=frozenset({""}))
+        self.topic_terms_ = [t[: self.n_terms] for t in terms]
+        self.topic_names_ = [tf.name_from_terms(t) for t in self.topic_terms_]
+        self.representatives_ = tf.representatives(Z, self.labels_, self.centers_)
+        return X, Z
+
+    def embed_texts(self, titles, texts):
+        H, lex = _features_chunk((0, len(texts)), titles, texts)
+        return self.emb_.embed(self.emb_.tfidf(H)), lex
+
+    def predict_embedded(self, Z):
+        return np.argmax(Z @ self.centers_.T, axis=1).astype(int) if len(Z) else np.zeros(0, dtype=int)
+
+
+class FastStanceModel:
+    """Stances of one topic: KMeans on [standardised marker rates, LSA residual from the topic centre]."""
+
+    def __init__(self, random_state=0, lexicon_weight=0.3, k_max=4, n_terms=8):
+        self.random_state, self.lexicon_weight, self.k_max, self.n_terms = random_state, lexicon_weight, k_max, n_terms
+
+    def _features(self, Z, L):
+        Lz = (L - self.lex_mean_) / self.lex_scale_
+        R = tf.l2(Z - self.center_)
+        return np.hstack([self.lexicon_weight * Lz / np.sqrt(L.shape[1]), R]).astype(np.float32)
+
+    def fit(self, Z, L, X, names):
+        rs = self.random_state
+        self.lex_mean_ = L.mean(axis=0)
+        sd = L.std(axis=0)
+        self.lex_scale_ = np.where(sd > 1e-9, sd, 1.0)
+        self.center_ = Z.mean(axis=0)
+        F = self._features(Z, L)
+        n = len(F)
+        rng = np.random.RandomState(rs)
+        S = F if n <= 1_000 else F[rng.choice(n, 1_000, replace=False)]
+        best_k, best = 1, 0.05
+        for k in range(2, min(self.k_max, len(S) - 1) + 1):
+            lab = KMeans(n_clusters=k, n_init=2, random_state=rs).fit(S).labels_
+            if len(set(lab)) < 2:
+                continue
+            s = float(silhouette_score(S, lab))
+            if s > best:
+                best_k, best = k, s
+        if best_k == 1:
+            labels = np.zeros(n, dtype=int)
+        elif n > 5_000:
+            labels = MiniBatchKMeans(n_clusters=best_k, random_state=rs, n_init=3, batch_size=2048).fit(F).labels_
+        else:
+            labels = KMeans(n_clusters=best_k, n_init=3, random_state=rs).fit(F).labels_
+        uniq, counts = np.unique(labels, return_counts=True)
+        order = uniq[np.argsort(-counts, kind="stable")]
+        remap = np.zeros(int(labels.max()) + 1, dtype=int)
+        remap[order] = np.arange(len(order))
+        self.labels_ = remap[labels]
+        k = self.n_stances_ = len(order)
+        self.centers_ = np.vstack([F[self.labels_ == c].mean(axis=0) for c in range(k)])
+        self.representatives_ = tf.representatives(tf.l2(F), self.labels_, tf.l2(self.centers_))
+        Lz = (L - self.lex_mean_) / self.lex_scale_
+        resid = tf.distinguishing_terms(X, self.labels_, names, n_terms=self.n_terms, exclude=frozenset({""})) \
+            if k > 1 else [[] for _ in range(k)]
+        self.stance_terms_, self.stance_names_ = [], []
+        for c in range(k):
+            zc = Lz[self.labels_ == c].mean(axis=0)
+            ranked = [CATEGORIES[i] for i in np.argsort(-zc[: len(CATEGORIES)], kind="stable")
+                      if zc[i] > 0 and CATEGORIES[i] != "negation"]
+            cats = [x for x in POSITION_CATEGORIES if x in ranked] + [x for x in ranked if x not in POSITION_CATEGORIES]
+            lead = LEXICON[cats[0]][0] if cats else None
+            terms = resid[c][: self.n_terms]
+            self.stance_terms_.append(terms)
+            name_terms = ([lead] if lead else []) + list(terms)
+            self.stance_names_.append(tf.name_from_terms(name_terms) if name_terms else "all articles")
+        return self
+
+    def predict_embedded(self, Z, L):
+        F = self._features(Z, L)
+        d = ((F[:, None, :] - self.centers_[None, :, :]) ** 2).sum(axis=2)
+        return np.argmin(d, axis=1).astype(int)
+
+
+def fit_corpus(titles: list[str], texts: list[str], n_topics="auto", random_state=0, min_stance_topic=4,
+               progress=None):
+    """(FastTopicModel, {topic: FastStanceModel | None}) fitted on the corpus; one feature pass."""
+    tell = progress or (lambda stage, frac: None)
+    H, L = features(titles, texts)
+    tell("fitting topics", 0.3)
+    tm = FastTopicModel(n_topics=n_topics, random_state=random_state)
+    X, Z = tm.fit_features(H, titles, texts)
+    del H
+    names = tm.names_
+    tell("fitting stances", 0.5)
+    stance: dict[int, FastStanceModel | None] = {}
+    for t in range(tm.n_topics_):
+        idx = np.flatnonzero(tm.labels_ == t)
+        stance[t] = (FastStanceModel(random_state=random_state).fit(Z[idx], L[idx], X[idx], names)
+                     if len(idx) >= min_stance_topic else None)
+    return tm, stance
