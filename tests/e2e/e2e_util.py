@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,35 @@ def open_page(c: Ctx, path: str, heading: str, name: str | None = None):
     page.get_by_role("heading", name=heading, level=1).wait_for()
     check_page(page, name)
     return page
+
+
+# ------------------------------------------------------------------ the expected answer (not via the app's code)
+def expected_ids(corpus: dict, *, sources=None, term=None, start=None, end=None) -> list[int]:
+    """Articles matching the filters, worked out from the stored texts without the app's filter code."""
+    from narratives.store import Store
+
+    store = Store(corpus["url"])
+    try:
+        ids, titles, texts = store.texts()
+        frame = store.frame().set_index("id")
+    finally:
+        store.close()
+    out = []
+    for i, title, text in zip(ids, titles, texts):
+        row = frame.loc[i]
+        if sources and row["source"] not in sources:
+            continue
+        if term and not re.search(rf"\b{re.escape(term)}\b", f"{title}\n{text}", re.I):
+            continue
+        pub = row["published"]
+        if (start or end) and pd.isna(pub):
+            continue
+        if start and pub.date() < start:
+            continue
+        if end and pub.date() > end:
+            continue
+        out.append(int(i))
+    return sorted(out)
 
 
 # ------------------------------------------------------------------ reading the page

@@ -5,39 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pandas as pd
 import pytest
 
-from e2e_util import (article_count, check_page, date_range_values, eventually, main, multiselect_tags, open_page, query,
+from e2e_util import (article_count, check_page, date_range_values, eventually, expected_ids, main, multiselect_tags, open_page, query,
                       shot, sidebar, table_rows, text_input_value, wait_count)
-
-
-def expected_ids(corpus: dict, *, sources=None, term=None, start=None, end=None) -> list[int]:
-    """Articles matching the filters, worked out from the stored texts without the app's filter code."""
-    from narratives.store import Store
-
-    store = Store(corpus["url"])
-    try:
-        ids, titles, texts = store.texts()
-        frame = store.frame().set_index("id")
-    finally:
-        store.close()
-    out = []
-    for i, title, text in zip(ids, titles, texts):
-        row = frame.loc[i]
-        if sources and row["source"] not in sources:
-            continue
-        if term and not re.search(rf"\b{re.escape(term)}\b", f"{title}\n{text}", re.I):
-            continue
-        pub = row["published"]
-        if (start or end) and pd.isna(pub):
-            continue
-        if start and pub.date() < start:
-            continue
-        if end and pub.date() > end:
-            continue
-        out.append(int(i))
-    return sorted(out)
 
 
 def visible_articles(page, n: int) -> list[tuple[int, str, str, str]]:

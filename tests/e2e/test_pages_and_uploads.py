@@ -1,0 +1,213 @@
+"""Every page renders; an uploaded file shows up in lists and counts; side by side marks shared passages;
+hostile HTML stays inert; a deep link works as the very first visit to a fresh server."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from e2e_util import (article_count, check_page, expected_ids, main, multiselect_tags, open_page, shot, sidebar, table_rows,
+                      wait_count, wait_idle)
+
+PAGES = [("/", "Overview"), ("/timeline", "Topic over time"), ("/sources", "Source comparison"),
+         ("/side_by_side", "Side by side"), ("/articles", "Articles"), ("/upload", "Upload articles"),
+         ("/topics", "Topics")]
+
+
+def metric(page, label: str) -> str:
+    box = main(page).locator("[data-testid=stMetric]").filter(
+        has=page.locator("[data-testid=stMetricLabel]", has_text=re.compile(rf"^{re.escape(label)}$")))
+    return box.locator("[data-testid=stMetricValue]").inner_text().strip()
+
+
+def sample_id(corpus, prefix: str) -> int:
+    frame = corpus["frame"]
+    hit = frame[frame["file_name"].astype(str).str.startswith(prefix)]
+    assert len(hit) == 1, frame[["id", "file_name"]]
+    return int(hit["id"].iloc[0])
+
+
+def upload(page, path, source: str | None = None) -> str:
+    """Upload one file on the Upload page, save it, return the report text."""
+    page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(path))
+    chip = page.locator("[data-testid=stFileChip]")
+    chip.wait_for()
+    assert path.suffix in chip.inner_text()  # long names are shortened in the middle on the chip
+    if source:
+        box = main(page).get_by_label("Source for the whole batch (optional)", exact=True)
+        box.fill(source)
+        box.press("Enter")
+    main(page).get_by_role("heading", name="Preview").wait_for()
+    wait_idle(page)
+    main(page).get_by_role("button", name="Save to the corpus").click()
+    main(page).get_by_role("heading", name="Last upload").wait_for()
+    wait_idle(page)
+    return main(page).inner_text()
+
+
+def find_article(ctx, token: str) -> dict:
+    """Search for a unique word on the Articles page; the one row it lists."""
+    page = open_page(ctx, f"/articles?q={token}", "Articles")
+    wait_count(page, 1)
+    rows = table_rows(page, expect=1)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+@pytest.mark.parametrize("path,heading", PAGES, ids=[h for _, h in PAGES])
+def test_every_page_renders_without_exception(ctx, path, heading):
+    page = open_page(ctx, path, heading, f"00_page_{heading.replace(' ', '_').lower()}")
+    assert sidebar(page).get_by_text("Filters (saved in the page link)").is_visible()
+    nav = sidebar(page).locator("[data-testid=stSidebarNav]").inner_text()
+    for _, h in PAGES:
+        assert h.replace(" articles", "") in nav
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_uploaded_article_shows_in_lists_and_counts(ctx, tmp_path):
+    """Scenario 4: upload a .txt with a unique title -> listed on Articles, counted on Overview and the timeline."""
+    token = "zq" + uuid.uuid4().hex[:10]
+    title = f"Harbour pilots strike over night shifts {token}"
+    source = f"E2E Wire {token[-4:]}"
+    body = "\n".join([
+        title,
+        "Published: 2020-04-15",
+        f"Harbour pilots in the port city walked out on Tuesday over night-shift rosters ({token}).",
+        "The port authority said ships were queueing outside the breakwater while talks continued.",
+        "Union officials said the rosters left pilots without rest between consecutive night shifts.",
+        "Shipping agents warned that perishable cargo could spoil if the dispute lasted into the weekend.",
+    ])
+    path = tmp_path / f"harbour_{token}.txt"
+    path.write_text(body, encoding="utf-8")
+
+    page = open_page(ctx, "/", "Overview")
+    n_articles = int(metric(page, "Articles").replace(",", ""))
+    n_sources = int(metric(page, "Sources").replace(",", ""))
+
+    page = open_page(ctx, "/upload", "Upload articles")
+    report = upload(page, path, source=source)
+    assert re.search(r"\b1 added\b", report), report
+    check_page(page, "04a_upload_saved")
+
+    row = find_article(ctx, token)
+    assert row["title"] == title
+    assert row["source"] == source
+    assert row["published"] == "2020-04-15"
+    check_page(ctx.page, "04b_uploaded_article_listed")
+
+    page = open_page(ctx, "/", "Overview")
+    assert int(metric(page, "Articles").replace(",", "")) == n_articles + 1
+    assert int(metric(page, "Sources").replace(",", "")) == n_sources + 1
+    check_page(page, "04c_overview_counts_grew")
+
+    page = open_page(ctx, f"/timeline?source={source.replace(' ', '+')}", "Topic over time")
+    assert multiselect_tags(page, "Sources") == [source]
+    main(page).get_by_text(re.compile(r"^1 article · 1 source")).first.wait_for()
+    assert main(page).locator("[data-testid=stPlotlyChart]").count() >= 1
+    check_page(page, "04d_timeline_has_upload")
+
+
+def test_side_by_side_link_marks_shared_passage(ctx, e2e_corpus):
+    """Scenario 5: samples 002 and 003 report the same statements; the shared sentences are marked on both sides."""
+    a, b = sample_id(e2e_corpus, "002_"), sample_id(e2e_corpus, "003_")
+    page = open_page(ctx, f"/side_by_side?a={a}&b={b}", "Side by side")
+    assert page.get_by_role("combobox", name="Article A (id)").input_value() == str(a)
+    assert page.get_by_role("combobox", name="Article B (id)").input_value() == str(b)
+    left, right = main(page).locator(".sbs-a mark"), main(page).locator(".sbs-b mark")
+    left.first.wait_for()
+    # pairs are numbered: the same number marks the two sides of one shared passage
+    def numbered(loc):
+        out = {}
+        for m in loc.all():
+            sup = m.locator("sup").inner_text().strip()
+            out.setdefault(sup, []).append(m.inner_text()[len(sup):].strip())
+        return out
+    la, lb = numbered(left), numbered(right)
+    common = set(la) & set(lb)
+    assert common, (la, lb)
+    # the FO spokesperson's rebuttal is in both articles: it is one marked pair
+    pair = [k for k in common if any("Mumtaz Zahra Baloch" in s for s in la[k])
+            and any("Mumtaz Zahra Baloch" in s for s in lb[k])]
+    assert pair, (la, lb)
+    assert main(page).locator("[data-testid=stMetric]").first.inner_text().startswith("Shared text")
+    check_page(page, "05_side_by_side")
+
+
+def test_hostile_html_upload_stays_inert(ctx, tmp_path, e2e_corpus):
+    """Scenario 6: script tags, onerror handlers and javascript: links in an uploaded page never run."""
+    token = "zq" + uuid.uuid4().hex[:10]
+    literal = "<script>window.__pwned=4</script>"
+    html = f"""<!doctype html><html><head><title>Port security review {token}</title>
+<script>window.__pwned=1</script></head>
+<body><h1>Port security review {token}</h1>
+<p>Published: 2020-04-16</p>
+<p>The harbour authority published its port security review on Thursday, listing gaps in cargo screening ({token}).</p>
+<img src=x onerror="window.__pwned=2">
+<p>Inspectors found that <b onmouseover="window.__pwned=5">night shifts</b> had fewer staff at the gates.
+Read the <a href="javascript:window.__pwned=3">full report here</a> before the hearing.</p>
+<p>A reader comment quoted the code &lt;script&gt;window.__pwned=4&lt;/script&gt; verbatim, as text.</p>
+<p>The review recommends new scanners at both terminals and a second inspection team by next spring.</p>
+</body></html>"""
+    path = tmp_path / f"hostile_{token}.html"
+    path.write_text(html, encoding="utf-8")
+
+    page = open_page(ctx, "/upload", "Upload articles")
+    report = upload(page, path)
+    assert re.search(r"\b1 added\b", report), report
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+    row = find_article(ctx, token)
+    aid = int(row["id"])
+    page = open_page(ctx, f"/articles?id={aid}", "Articles")
+    main(page).get_by_role("heading", name=re.compile(f"Port security review {token}")).wait_for()
+    text = main(page).inner_text()
+    assert "cargo screening" in text
+    if "window.__pwned=4" in text:
+        assert literal in text  # shown as literal text, not swallowed as a tag
+    body = main(page)
+    assert body.locator("img[src=x], img[onerror]").count() == 0
+    assert body.locator("a[href^='javascript:' i]").count() == 0
+    assert body.locator("[onmouseover], [onerror]").count() == 0
+    body.get_by_text("night shifts", exact=False).first.hover()
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    check_page(page, "06a_hostile_article_open")
+
+    # the side-by-side view renders article text as HTML blocks: the riskiest place
+    other = sample_id(e2e_corpus, "003_")
+    page = open_page(ctx, f"/side_by_side?a={aid}&b={other}", "Side by side")
+    main(page).locator(".sbs-a").wait_for()
+    side = main(page).locator(".sbs-a")
+    assert "cargo screening" in side.inner_text()
+    if "window.__pwned=4" in side.inner_text():
+        assert literal in side.inner_text()
+    assert side.locator("script, img, a[href^='javascript:' i], [onerror], [onmouseover]").count() == 0
+    side.get_by_text("night shifts", exact=False).first.hover()
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    check_page(page, "06b_hostile_side_by_side")
+
+
+def test_deep_link_as_first_visit_to_fresh_server(browser, e2e_corpus, tmp_path):
+    """A shared link is often the first thing a restarted server serves: it must still run app.py (sidebar
+    filters applied), not a bare page. Own server, so no earlier visit can mask this."""
+    from conftest import run_server
+    from e2e_util import Ctx
+
+    want = expected_ids(e2e_corpus, sources={"Reuters"}, term="climate")
+    with run_server(e2e_corpus["url"], tmp_path) as base:
+        c = Ctx(browser, base)
+        try:
+            page = c.page
+            page.goto(base + "/articles?source=Reuters&q=climate", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="Articles", level=1).wait_for()
+            wait_idle(page)
+            shot(page, "08_deep_link_first_visit")
+            nav = sidebar(page).locator("[data-testid=stSidebarNav]").inner_text()
+            assert "shared" not in nav.lower().split() and "app" not in nav.lower().split(), nav
+            sidebar(page).get_by_text("Filters (saved in the page link)").wait_for(timeout=15_000)
+            wait_count(page, len(want))
+            assert multiselect_tags(page, "Sources") == ["Reuters"]
+            assert sorted(int(r["id"]) for r in table_rows(page, expect=len(want))) == want
+            check_page(page)
+        finally:
+            c.close()
