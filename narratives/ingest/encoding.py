@@ -21,6 +21,8 @@ _BOMS = (
 # Control characters that never occur in text (tab, newlines, form feed are fine); U+FFFD = replaced bytes.
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 BINARY = "binary or unknown encoding"
+# Any byte pair is "valid" UTF-16: a BOM-less guess on fewer bytes than this is indistinguishable from noise.
+_MIN_BOMLESS_WIDE = 64
 
 
 def _looks_binary(text: str) -> bool:
@@ -84,6 +86,8 @@ def decode(data: bytes, file_name: str) -> str:
         encoding = best.encoding
         if b"\x00" in data and not encoding.startswith(("utf_16", "utf_32")):
             raise InputError(file_name, BINARY)   # NUL bytes only ever occur in UTF-16/32 text
+        if b"\x00" in data and len(data) < _MIN_BOMLESS_WIDE:
+            raise InputError(file_name, BINARY)   # too short to tell BOM-less UTF-16 from a binary blob
         # Western text in Windows-1252 also decodes "cleanly" as cp1250/cp1257 (ï -> ď), and mostly-ASCII
         # text with one "£" even as cp932: when cp1252 reads about as cleanly and at least as coherently,
         # it is by far the likelier encoding.
