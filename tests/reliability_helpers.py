@@ -122,7 +122,8 @@ def hostile_corpus(big_cell_bytes: int = 50_000_000) -> list[Case]:
                    "+Plus Title,\"+The railway strike ended on Tuesday when unions accepted the offer.\",@SUM(A1)\n"
                    "-Minus Title,\"-Officials said the drought would ease as the monsoon arrived early.\",-2+3\n"
                    "@At Title,\"@The clinic opened its doors to patients from three districts.\",+cmd\n").encode()
-    big_cell = b"title,text\nHuge," + b"a" * big_cell_bytes + b"\nSmall,\"" + STORY.encode() + b"\"\n"
+    big_cell = (b"title,text\nHuge," + b"a" * big_cell_bytes + b"\nSmall,\""
+                + STORY.replace("Tuesday", "Sunday").encode() + b"\"\n")
     cases = [
         Case("empty.txt", b"", True, "empty file", "empty"),
         Case("blank.txt", b"  \n\t\r\n   \n", True, "whitespace only", "empty"),
@@ -133,7 +134,8 @@ def hostile_corpus(big_cell_bytes: int = 50_000_000) -> list[Case]:
         Case("notext.csv", b"id,author,views\n1,Ann,4\n2,Bob,5\n", True, "CSV with no text column", "no text column"),
         Case("ragged.csv", ("title,text\nGood Row,\"" + STORY + "\"\n\"unterminated,\"quote\n,,,,\n").encode(),
              False, "CSV with ragged rows", partial=True, must_contain=["reservoir levels recovered"]),
-        Case("bigcell.csv", big_cell, True, "CSV with a 50 MB cell", "field"),
+        Case("bigcell.csv", big_cell, False, "CSV with a 50 MB cell (that row refused, the next row kept)",
+             "field", partial=True, must_contain=["on Sunday that reservoir"]),
         Case("invalid.json", b'{"title": "Broken", "text": "no end', True, "invalid JSON", "json"),
         Case("utf16.txt", ("Caf\u00e9 Owners Protest\n\nThe caf\u00e9 owners of the old town said on Monday "
                            "that the new rules were \u201cunfair\u201d and would cost jobs \u2013 all of them.\n"

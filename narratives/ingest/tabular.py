@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .. import config
 from ..errors import InputError
@@ -99,6 +99,10 @@ def _rows_to_articles(name: str, header: list, rows: Iterable[list]) -> list[Art
     out: list[Article | InputError] = []
     n = 0
     for row in rows:
+        if isinstance(row, _BadRow):
+            n += 1
+            out.append(InputError(f"{name}#{n}", row.reason))
+            continue
         if not any(_as_text(c) for c in row):
             continue   # blank line
         n += 1
@@ -116,6 +120,24 @@ def _rows_to_articles(name: str, header: list, rows: Iterable[list]) -> list[Art
     if n == 0:
         raise InputError(name, "no data rows")
     return out
+
+
+class _BadRow:
+    """A CSV record the csv module could not read (e.g. a cell over the field limit); the others still count."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def _tolerant(reader) -> Iterator[list | _BadRow]:
+    """Yield rows; a record that raises csv.Error becomes a _BadRow (the reader resumes on the next line)."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield _BadRow(f"unreadable CSV record at line {reader.line_num}: {e}")
 
 
 def _delimiter(name: str, first_line: str) -> str:
@@ -140,7 +162,7 @@ def read_csv(name: str, data: bytes) -> list[Article | InputError]:
             header = next(reader, None)
         if header is None:
             raise InputError(name, "empty file")
-        return _rows_to_articles(name, header, reader)
+        return _rows_to_articles(name, header, _tolerant(reader))
     except csv.Error as e:
         raise InputError(name, f"invalid CSV at line {reader.line_num}: {e}") from None
 
