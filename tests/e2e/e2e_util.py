@@ -32,8 +32,10 @@ class Ctx:
 
 # ------------------------------------------------------------------ waiting, checking, screenshots
 def wait_idle(page, timeout: int = TIMEOUT_MS) -> None:
-    """Wait until the Streamlit script run has finished (the app element says notRunning)."""
+    """Wait until the Streamlit run has finished and every element has drawn (no skeleton placeholders)."""
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+    # widget components load lazily after the run: until then they are grey placeholders
+    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=timeout)
 
 
 def check_page(page, name: str | None = None) -> None:
