@@ -24,7 +24,7 @@ from sklearn.metrics import silhouette_score
 from . import textfeatures as tf
 from .stance import CATEGORIES, LEXICON, POSITION_CATEGORIES
 
-FAST_ABOVE = 20_000       # articles; below this the pipeline keeps TopicModel/StanceModel
+FAST_ABOVE = 5_000        # articles; below this the pipeline keeps TopicModel/StanceModel (auto k, full texts)
 TOPIC_CHARS = 2_000       # of the body, after the title, for topic features
 STANCE_CHARS = 3_000      # of the body, for stance-marker rates
 N_FEATURES = 2 ** 20

@@ -1,0 +1,121 @@
+"""Dashboard latency in a real headless browser (Debian chromium via Playwright) on a stored, clustered corpus.
+
+Run:  .venv/bin/python bench/dashboard.py [--db sqlite:////tmp/narratives-bench/store_100000.db] [--changes 6]
+(bench/scale.py builds and clusters that store.) Figures:
+  start -> first chart   from launching `streamlit run app.py` to the first Plotly chart visible on Overview
+                         (stored results only: the app never refits at start)
+  filter change          from picking a value in a sidebar multiselect (Sources, then Topics) to the app's
+                         script state back at notRunning with the main area's text changed; median of N changes
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("NARRATIVES_BENCH_CACHE", "/tmp/narratives-bench"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+_CHANGED_JS = """(before) => {
+  const app = document.querySelector('[data-testid=stApp]');
+  const main = document.querySelector('[data-testid=stMain]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning' && main && main.innerText !== before;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure(db: str, changes: int = 6, timeout_s: float = 120) -> dict:
+    from playwright.sync_api import sync_playwright
+    port = _free_port()
+    env = {**os.environ, "NARRATIVES_DB": db}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        t0 = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+             str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"], cwd=REPO, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            while True:
+                try:
+                    if urllib.request.urlopen(base + "/_stcore/health", timeout=1).read() == b"ok":
+                        break
+                except OSError:
+                    pass
+                if time.perf_counter() - t0 > timeout_s:
+                    raise SystemExit("streamlit did not start")
+                time.sleep(0.05)
+            t_health = time.perf_counter() - t0
+            page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+            page.set_default_timeout(timeout_s * 1000)
+            page.goto(base + "/", wait_until="domcontentloaded")
+            page.locator("[data-testid=stPlotlyChart]").first.wait_for(state="visible")
+            t_chart = time.perf_counter() - t0
+            page.wait_for_selector(IDLE)
+            times, what = [], []
+            for i in range(changes):
+                label = "Sources" if i < changes - 2 else "Topics"
+                box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(has_text=label).first
+                box.locator("input").click()
+                page.locator("[role=option]").first.wait_for()
+                opts = page.locator("[role=option]")
+                opt = opts.nth(1) if opts.first.inner_text().strip().lower().startswith("select all") else opts.first
+                option = opt.inner_text()
+                before = page.locator("[data-testid=stMain]").inner_text()
+                t = time.perf_counter()
+                opt.click()
+                page.wait_for_function(_CHANGED_JS, arg=before, polling="raf")
+                times.append(time.perf_counter() - t)
+                what.append(f"{label}+{option[:30]}")
+                page.keyboard.press("Escape")
+                page.wait_for_selector(IDLE)
+            exc = page.locator("[data-testid=stException]").count()
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            browser.close()
+    return {"health_s": t_health, "first_chart_s": t_chart, "changes_s": times, "what": what,
+            "median_ms": statistics.median(times) * 1000, "exceptions": exc}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", default=f"sqlite:///{CACHE / 'store_100000.db'}")
+    ap.add_argument("--changes", type=int, default=6)
+    a = ap.parse_args(argv)
+    sys.path.insert(0, str(REPO))
+    from narratives.store import Store
+    s = Store(a.db)
+    n, run = s.count(), s.latest_run()
+    s.close()
+    cmd = f"python bench/dashboard.py --db {a.db} --changes {a.changes}"
+    print(f"== Dashboard: {n:,} articles, run {run.id if run else '-'} stored ({cmd}) ==", flush=True)
+    r = measure(a.db, a.changes)
+    print(f"  start -> first chart        {r['first_chart_s']:6.2f} s  (server healthy at {r['health_s']:.2f} s)")
+    print(f"  filter change -> redrawn    {r['median_ms']:6.0f} ms median of {len(r['changes_s'])} "
+          f"({', '.join(f'{x * 1000:.0f}' for x in r['changes_s'])} ms; {'; '.join(r['what'])})")
+    if r["exceptions"]:
+        print(f"  WARNING: {r['exceptions']} Streamlit exception box(es) on the page")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
