@@ -128,33 +128,85 @@ def distinguishing_terms(X, labels, feature_names, n_terms: int = 10, exclude=fr
     return out
 
 
+# Words that never carry a label on their own: modal/function words, reporting verbs, counters. The
+# vectorizer's stop words already keep most of them out of topic terms; stance terms come from a
+# lexicon (hedges: could, may...) and need this list.
+_LABEL_FILLER = frozenset(
+    """a an the and or but of to in on at for by with from as is are was were be been being it its this that
+    these those there here he she they we you i his her their our your them him us not no yes
+    could may might would should must can cannot will shall said says say saying told tells also just
+    like one two three four five six seven eight nine ten first second last new old year years
+    month months week weeks day days time times today yesterday mr mrs ms dr per cent percent
+    get got make made going go way well want know think thing things lot really including according
+    added asked did does do don more most many much some any other such even still yet very""".split())
+
+# Names the stop-word list cuts in half ("new" is a stop word, so "new york" reaches us as "york").
+_PHRASE_HEADS = {"york": "new york", "jersey": "new jersey", "zealand": "new zealand",
+                 "hampshire": "new hampshire", "delhi": "new delhi", "orleans": "new orleans"}
+
+
 def name_from_terms(terms: list[str], n: int = 3, sep: str = " · ") -> str:
-    """A short label from the top terms, without repeating a word a chosen bigram already shows."""
+    """A short lowercase label from the top terms: "new york · deaths · fauci", "united states · trump".
+
+    - a bigram is preferred to its own unigrams when it is among the next few terms ("united states",
+      not "states · united");
+    - modal/function words and news filler (could, may, said, also, one, new, year...) are left out,
+      unless nothing else is left to make a two-part label;
+    - no word is shown twice.
+    """
+    terms = [" ".join(str(t).lower().split()) for t in (terms or []) if t and str(t).strip()]
+    terms = [_PHRASE_HEADS.get(t, t) for t in terms]
+    window = terms[: max(4 * n, 12)]
+
+    def content(t: str) -> list[str]:
+        return [w for w in t.split() if w not in _LABEL_FILLER]
+
     chosen: list[str] = []
-    for t in terms:
-        words = set(t.split())
-        covered = {w for c in chosen for w in c.split()}
-        if words <= covered:
-            continue
-        # a bigram that contains an already chosen unigram replaces it
-        replaced = False
-        for i, c in enumerate(chosen):
-            if " " not in c and c in words:
-                chosen[i] = t
-                replaced = True
+    shown: set[str] = set()
+
+    def same_word(a: str, b: str) -> bool:
+        """mask/masks, denial/denied, court/courts: one word shown twice in another form."""
+        k = 0
+        for x, y in zip(a, b):
+            if x != y:
                 break
-        if replaced:
-            # drop duplicates created by the replacement
-            seen, dedup = set(), []
-            for c in chosen:
-                if c not in seen:
-                    dedup.append(c)
-                    seen.add(c)
-            chosen = dedup
-            continue
+            k += 1
+        return a == b or (k >= 4 and k >= min(len(a), len(b)) - 2)
+
+    def take(t: str) -> None:
         chosen.append(t)
+        shown.update(t.split())
+
+    for t in terms:
         if len(chosen) >= n:
             break
+        if not content(t):
+            continue
+        if " " not in t:
+            # a bigram of this word among the nearby terms reads better than the word alone
+            better = next((b for b in window if " " in b and t in b.split() and len(content(b)) == len(b.split())
+                           and not (set(b.split()) & shown)), None)
+            if better is not None:
+                t = better
+        words = t.split()
+        overlap = set(words) & shown
+        if overlap:
+            # a bigram over a word shown alone replaces that word ("trump" -> "trump administration")
+            new_words = [w for w in words if w not in shown]
+            i = next((i for i, c in enumerate(chosen) if c in overlap), None)
+            if len(overlap) == 1 and i is not None and new_words and not set(new_words) & _LABEL_FILLER:
+                chosen[i] = t
+                shown.update(words)
+            continue
+        if any(same_word(w, v) for w in words for v in shown):
+            continue
+        take(t)
+    if len(chosen) < min(2, n):  # too little left: fall back to the filler terms rather than one word
+        for t in terms:
+            if len(chosen) >= min(2, n):
+                break
+            if not (set(t.split()) & shown):
+                take(t)
     return sep.join(chosen[:n]) if chosen else "(no terms)"
 
 
