@@ -128,11 +128,12 @@ def stage_ingest(n: int) -> dict:
     # real metadata from the corpus (untimed): row i is file txt_n/00000i.txt
     import sqlalchemy as sa
     from narratives.store import articles
-    rows = [{"fn": f"txt_{n}/{i:06d}.txt", "s": s, "p": _date(d),
-             "u": u if isinstance(u, str) else None}
-            for i, (s, d, u) in enumerate(zip(df["source"], df["date_iso"], df["url"]))]
     with store.engine.begin() as conn:
-        conn.execute(articles.update().where(articles.c.file_name == sa.bindparam("fn"))
+        id_of = dict(conn.execute(sa.select(articles.c.file_name, articles.c.id)).all())
+        rows = [{"i": id_of[f"txt_{n}/{i:06d}.txt"], "s": s, "p": _date(d), "u": u if isinstance(u, str) else None}
+                for i, (s, d, u) in enumerate(zip(df["source"], df["date_iso"], df["url"]))
+                if f"txt_{n}/{i:06d}.txt" in id_of]
+        conn.execute(articles.update().where(articles.c.id == sa.bindparam("i"))
                      .values(source=sa.bindparam("s"), published=sa.bindparam("p"), url=sa.bindparam("u")), rows)
         conn.exec_driver_sql("UPDATE meta SET value = value + 1 WHERE key = 'version'")
     shutil.rmtree(folder)

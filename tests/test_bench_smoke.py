@@ -1,0 +1,41 @@
+"""The benchmark scripts still run end to end on a tiny corpus and print their figure lines (no timing asserts).
+
+Why: bench/ is not imported by the product, so nothing else would notice it rotting.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ALLSIDES = REPO.parent / "shared" / "data" / "allsides" / "articles_full.csv.xz"
+
+
+@pytest.fixture(scope="module")
+def bench_env(tmp_path_factory):
+    if not ALLSIDES.exists():
+        pytest.fail(f"shared corpus missing: {ALLSIDES}")
+    return {**os.environ, "NARRATIVES_BENCH_CACHE": str(tmp_path_factory.mktemp("bench"))}
+
+
+def _run(args, env, timeout=900):
+    out = subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+def test_scale_then_dashboard_print_their_figures(bench_env):
+    out = _run(["bench/scale.py", "--sizes", "300", "--k", "5"], bench_env)
+    assert "python bench/scale.py --sizes 300 --k 5" in out
+    for stage in ("ingest", "ours", "peer", "speed-up", "+100 new"):
+        assert f"n=    300 {stage}" in out, out
+    assert "articles/s" in out and "NMI" in out and "peak" in out
+    assert "100/100 assigned" in out or "assigned)" in out
+    db = f"sqlite:///{Path(bench_env['NARRATIVES_BENCH_CACHE']) / 'store_300.db'}"
+    out = _run(["bench/dashboard.py", "--db", db, "--changes", "3"], bench_env)
+    assert "start -> first chart" in out and "filter change -> redrawn" in out and "median of 3" in out
+    assert "WARNING" not in out
