@@ -318,30 +318,15 @@ class Store:
         on_result(index in articles_, result) is called only after the article's group committed,
         so "reported stored" still means committed. Returns one result per article, in order.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         articles_ = list(articles_)
-        n, step = len(articles_), max(1, group)
-        prepared: list[dict | None] = [None] * n
-        results: list[IngestResult | None] = [None] * n
-        parts = [range(s, min(s + step, n)) for s in range(0, n, step)]
-
-        def prep(part: range) -> None:
+        prepared = [self._prepare(a) for a in articles_]
+        results: list[IngestResult | None] = [None] * len(prepared)
+        for start in range(0, len(prepared), max(1, group)):
+            part = range(start, min(start + max(1, group), len(prepared)))
+            self._add_group(articles_, prepared, part, results)
             for i in part:
-                prepared[i] = self._prepare(articles_[i])
-
-        # fingerprints of the next group are computed (Python, holds the GIL) while this group is written
-        # (sqlite3 releases the GIL): the two cores overlap without a process pool
-        with ThreadPoolExecutor(1) as ex:
-            ahead = ex.submit(prep, parts[0]) if parts else None
-            for k, part in enumerate(parts):
-                ahead.result()
-                if k + 1 < len(parts):
-                    ahead = ex.submit(prep, parts[k + 1])
-                self._add_group(articles_, prepared, part, results)
-                for i in part:
-                    if on_result is not None:
-                        on_result(i, results[i])
+                if on_result is not None:
+                    on_result(i, results[i])
         return results  # type: ignore[return-value]
 
     @staticmethod
