@@ -80,7 +80,8 @@ def test_all_sections_render_with_captions_and_downloads(src_db, monkeypatch):
     hm = heat["data"][0]
     assert hm["type"] == "heatmap"
     assert set(hm["y"]) == set(SOURCES) | {"Evil Outlet"}
-    assert hm["x"] == ["1<br>security · chinese nationals", "0<br>trafficking · women"]
+    # topic labels are wrapped onto short lines (number, then the name) so neighbouring columns do not overlap
+    assert hm["x"] == ["1<br>security<br>chinese nationals", "0<br>trafficking · women"]
     for row in hm["z"]:
         assert sum(row) == pytest.approx(1.0)
     # every non-empty cell here rests on one article: all marked thin

@@ -283,6 +283,56 @@ def source_label(value) -> str:
     return "(unknown source)" if value is None or pd.isna(value) else str(value)
 
 
+# One qualitative palette for topics (Tableau 10, colour-blind safer than the Plotly default), keyed on
+# the stable topic number so topic 3 has the same colour on every chart and every page.
+TOPIC_PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
+                 "#ff9da7", "#bab0ac", "#1f5a8a", "#b5651d", "#2e7d32", "#a52a2a", "#6a3d9a"]
+UNCLUSTERED_COLOR = "#9e9e9e"
+
+
+def topic_color(key) -> str:
+    """The colour of topic `key` on every chart (grey for 'not clustered')."""
+    try:
+        if key is None or pd.isna(key):
+            return UNCLUSTERED_COLOR
+        return TOPIC_PALETTE[int(key) % len(TOPIC_PALETTE)]
+    except (TypeError, ValueError):
+        return UNCLUSTERED_COLOR
+
+
+def count_axis(fig, ymax: float, title: str = "Articles", axis: str = "y") -> None:
+    """A y axis for article counts: whole-number ticks only (no 0.5 articles), starting at 0."""
+    ymax = max(1.0, float(ymax or 0))
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 10**9)
+                if ymax / s <= 8)
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(title_text=title, tick0=0, dtick=step, tickformat=",d", rangemode="tozero",
+                     range=[0, ymax * 1.08 + (0.3 if ymax < 5 else 0)])
+
+
+def date_text(value) -> str:
+    """A publication date for a table cell: 'YYYY-MM-DD', or 'undated' (never a grey 'None')."""
+    if value is None or pd.isna(value):
+        return "undated"
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def wrap_label(text: str, width: int = 16, max_lines: int = 3, sep: str = " · ") -> str:
+    """A plot label wrapped onto short lines (parts of 'a · b · c' kept whole) joined by <br>; text must be escaped."""
+    lines: list[str] = []
+    for part in str(text).split(sep):
+        part = part.strip()
+        if not part:
+            continue
+        if lines and len(lines[-1]) + len(sep) + len(part) <= width:
+            lines[-1] += sep + part
+        else:
+            lines.append(part if len(part) <= width + 6 else part[: width + 5] + "…")
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] += " …"
+    return "<br>".join(lines)
+
+
 def plot_text(text, limit: int | None = 60) -> str:
     """Escape text for Plotly (legend, hover, annotations render a small HTML subset)."""
     import html

@@ -73,14 +73,22 @@ else:
         shares, counts = shares.iloc[:MAX_SOURCES], counts.iloc[:MAX_SOURCES]
     if notes:
         st.info("Showing " + " and ".join(notes) + ". Narrow the sidebar filters to see the rest.")
-    few = shares.shape[1] <= 6          # few topics: horizontal two-line labels read better than slanted
-    x = [_topic_axis(int(k), labels, sep="<br>" if few else " · ") for k in shares.columns]
+    # Up to 10 topics: horizontal labels wrapped onto short lines under each column (number first, then the
+    # name); more: slanted "number · name" labels. The full name is always in the hover.
+    few = shares.shape[1] <= 10
+    if few:
+        x = [f"{int(k)}<br>" + sh.wrap_label(ptext(labels.get(int(k), f'Topic {int(k)}'), 60),
+                                              width=max(10, min(22, 110 // shares.shape[1])))
+             for k in shares.columns]
+    else:
+        x = [_topic_axis(int(k), labels, limit=24) for k in shares.columns]
+    full_names = [f"{int(k)} · {ptext(labels.get(int(k), f'Topic {int(k)}'), 80)}" for k in shares.columns]
     y = [ptext(s, 30) for s in shares.index]
     thin = (counts > 0) & (counts < sh.THIN)
     cell_text = [[("" if c == 0 else f"{v:.0%}") for v, c in zip(vr, cr)]
                  for vr, cr in zip(shares.values, counts.values)]
     n_src = counts.sum(axis=1).values
-    hover = [[f"{y[i]}<br>{x[j]}<br>{int(counts.values[i, j])} of {int(n_src[i])} articles "
+    hover = [[f"{y[i]}<br>topic {full_names[j]}<br>{int(counts.values[i, j])} of {int(n_src[i])} articles "
               f"({shares.values[i, j]:.0%})" + (" · thin" if thin.values[i, j] else "")
               for j in range(len(x))] for i in range(len(y))]
     fig = go.Figure(go.Heatmap(
@@ -98,8 +106,9 @@ else:
         ))
     fig.update_layout(
         height=max(320, 30 * len(y) + 220), margin=dict(l=10, r=10, t=30, b=10),
-        xaxis=dict(title="Topic", tickangle=0 if few else -35, side="bottom"),
-        yaxis=dict(title="Source", autorange="reversed"),
+        xaxis=dict(title="Topic (number and name)", tickangle=0 if few else -40, side="bottom",
+                   tickfont=dict(size=11)),
+        yaxis=dict(title="Source (busiest first)", autorange="reversed"),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
     )
     st.plotly_chart(fig, config=sh.plotly_config("source_topic_heatmap"), width="stretch", key="sc_heat")
@@ -131,23 +140,38 @@ else:
         ylab = {s: (f"{ptext(s, 30)} ({n})" + (" · thin" if n < sh.THIN else "")) for s, n in per_source.items()}
         fig = go.Figure()
         stances = mix[["stance", "stance_label"]].drop_duplicates().sort_values("stance")
+        real = stances[stances["stance"] >= 0]
+        one_stance = len(real) <= 1
+        as_share = (not one_stance) and c2.toggle("Show as share of each source", key="sc_mix_share",
+                                                  help="Off: article counts per stance. On: each bar adds up to 100%.")
         for i, (skey, slabel) in enumerate(stances.itertuples(index=False)):
             part = mix[(mix["stance"] == skey) & mix["source"].isin(per_source.index)]
             color = "#cccccc" if skey < 0 else PALETTE[i % len(PALETTE)]
             fig.add_trace(go.Bar(
-                y=[ylab[s] for s in part["source"]], x=part["share"].tolist(), orientation="h",
+                y=[ylab[s] for s in part["source"]],
+                x=(part["share"] if as_share else part["articles"]).tolist(), orientation="h",
                 name=ptext(slabel, 40), marker_color=color,
-                customdata=part["articles"].tolist(), text=part["articles"].tolist(), textposition="inside",
-                hovertemplate="%{y}<br>" + ptext(slabel, 40) + ": %{customdata} articles (%{x:.0%})<extra></extra>",
+                customdata=[[int(a), float(sv)] for a, sv in zip(part["articles"], part["share"])],
+                text=part["articles"].tolist(), textposition="inside",
+                hovertemplate="%{y}<br>stance " + ptext(slabel, 40)
+                              + ": %{customdata[0]} articles (%{customdata[1]:.0%} of this source's)<extra></extra>",
             ))
         fig.update_layout(
-            barmode="stack", height=max(260, 32 * len(per_source) + 160), margin=dict(l=10, r=10, t=30, b=10),
-            xaxis=dict(title="Share of the source's articles on this topic", tickformat=".0%", range=[0, 1]),
-            yaxis=dict(categoryorder="array", categoryarray=[ylab[s] for s in per_source.index][::-1]),
-            legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, title_text="Stance"),
+            barmode="stack", height=max(260, 32 * len(per_source) + 180), margin=dict(l=10, r=10, t=30, b=10),
+            showlegend=True,
+            yaxis=dict(title=None, categoryorder="array", categoryarray=[ylab[s] for s in per_source.index][::-1]),
+            legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, title_text="Stance:"),
         )
+        if as_share:
+            fig.update_xaxes(title_text="Share of the source's articles on this topic", tickformat=".0%",
+                             range=[0, 1])
+        else:
+            sh.count_axis(fig, per_source.max(), "Articles on this topic (stacked by stance)", axis="x")
         st.plotly_chart(fig, config=sh.plotly_config("stance_mix"), width="stretch", key="sc_mix")
         sh.chart_caption(on_topic)
+        if one_stance:
+            st.caption("One stance cluster in this topic: its articles did not split into distinct positions, "
+                       "so every source is in the same stance. The bars show how many articles each source has.")
         st.caption(f"Numbers in the bars are article counts; sources with fewer than {sh.THIN} articles on "
                    "the topic are marked thin.")
         sh.download_csv(mix, f"stance_mix_topic_{tkey}.csv", key="dl_sc_mix")

@@ -132,21 +132,36 @@ if len(order) > MAX_SERIES:
             "to see the others.")
     order = order[:MAX_SERIES]
 
+# Sparse series (most periods empty, e.g. weekly over two years) read as spikes when drawn as lines through
+# the zeros: then only the periods with articles get a marker, sized by count. Dense series keep lines.
+n_periods = len(periods)
+nonzero = counts[counts["series"].isin(order) & (counts["articles"] > 0)]
+sparse = n_periods > 3 and len(nonzero) / max(1, n_periods * len(order)) < 0.5
+topic_of_series = dated.drop_duplicates("series").set_index("series")["topic"]
+legend_title = ("Topic" if part is None else ("" if single_topic else "Topic · ")
+                + ("Stance" if split == "Stance" else "Source") if part is not None else "Topic")
 fig = go.Figure()
 for i, name in enumerate(order):
     s = counts[counts["series"] == name].sort_values("period")
-    color = PALETTE[i % len(PALETTE)]
+    if sparse:
+        s = s[s["articles"] > 0]
+    color = sh.topic_color(topic_of_series.get(name)) if part is None else PALETTE[i % len(PALETTE)]
+    if sparse:
+        size = [7 + 3 * min(n, 8) ** 0.8 for n in s["articles"]]
+    else:
+        size = [4 if n == 0 else 8 if t else 9 for n, t in zip(s["articles"], s["thin"])]
     fig.add_trace(go.Scatter(
         x=s["period"].dt.strftime("%Y-%m-%d").tolist(), y=s[ycol].tolist(), name=sh.plot_text(name),
-        mode="lines+markers",
+        mode="markers" if sparse else "lines+markers",
         line=dict(color=color, width=2),
-        marker=dict(color=color, size=[4 if n == 0 else 8 if t else 9 for n, t in zip(s["articles"], s["thin"])],
+        marker=dict(color=color, size=size, opacity=0.85 if sparse else 1,
                     symbol=["circle-open" if t else "circle" for t in s["thin"]],
                     line=dict(color=color, width=2)),
         customdata=list(zip([sh.plot_text(name)] * len(s), s["period"].dt.strftime("%Y-%m-%d"),
                             s["articles"].astype(int), [i] * len(s))),
-        hovertemplate=("%{customdata[0]}<br>%{customdata[1]}: %{customdata[2]} articles"
-                       + ("<br>share %{y:.0%}" if ycol == "share" else "") + "<extra></extra>"),
+        hovertemplate=("%{customdata[0]}<br>" + f"{f.granularity} of " + "%{customdata[1]}: %{customdata[2]} articles"
+                       + ("<br>%{y:.0%} of the filtered articles that " + f.granularity if ycol == "share" else "")
+                       + "<extra></extra>"),
     ))
 for d, lbl in st.session_state.tl_events:
     fig.add_shape(type="line", x0=d, x1=d, xref="x", y0=0, y1=1, yref="paper",
@@ -154,21 +169,44 @@ for d, lbl in st.session_state.tl_events:
     fig.add_annotation(x=d, y=1, xref="x", yref="paper", text=sh.plot_text(lbl, 40) or d, showarrow=False,
                        textangle=-90, xanchor="right", yanchor="top", font=dict(size=11, color="#444"))
 fig.update_layout(
-    height=480, dragmode="select", hovermode="closest",
-    xaxis_title=f"Publication date (per {f.granularity})",
-    yaxis_title="Articles" if ycol == "articles" else "Share of filtered coverage",
-    legend=dict(orientation="h", yanchor="top", y=-0.2, title_text=None),
+    height=520, dragmode="select", hovermode="closest",
+    xaxis_title=f"Publication date (one point per {f.granularity})",
+    legend=dict(orientation="h", yanchor="top", y=-0.32, title_text=legend_title),
     margin=dict(l=10, r=10, t=30, b=10),
 )
 if ycol == "share":
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(title_text="Share of the filtered articles in that period", tickformat=".0%",
+                     range=[0, 1.05], dtick=0.2)
 else:
-    fig.update_yaxes(rangemode="tozero")
+    sh.count_axis(fig, counts.loc[counts["series"].isin(order), "articles"].max(),
+                  f"Articles per {f.granularity}")
+
+# A few far-off dates (one 2024 article in a 2019-2020 corpus) would squeeze the bulk into a sliver: open on
+# where the articles are, with a range slider below that shows (and reaches) the whole span.
+pub = dated["published"].sort_values()
+outside = 0
+if len(pub) >= 10:
+    lo, hi = pub.quantile(0.02), pub.quantile(0.98)
+    full, core = pub.iloc[-1] - pub.iloc[0], hi - lo
+    if core > pd.Timedelta(0) and full > 1.5 * core + pd.Timedelta(days=30):
+        pad = max(core * 0.03, pd.Timedelta(days=7))
+        x0 = (pd.Timestamp(lo).to_period(PERIOD[f.granularity]).start_time - pad)
+        x1 = (pd.Timestamp(hi).to_period(PERIOD[f.granularity]).end_time + pad)
+        outside = int(((pub < x0) | (pub > x1)).sum())
+        fig.update_xaxes(range=[x0.strftime("%Y-%m-%d"), x1.strftime("%Y-%m-%d")],
+                         rangeslider=dict(visible=True, thickness=0.08))
 
 ev = st.plotly_chart(fig, key="tl_chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
                      config=sh.plotly_config("topic_over_time"), width="stretch")
 plotted = dated[dated["series"].isin(order)]
 sh.chart_caption(plotted, f"{len(undated):,} undated not on the chart")
+if outside:
+    st.caption(f"{outside:,} article{'s' if outside != 1 else ''} dated far from the rest "
+               f"{'are' if outside != 1 else 'is'} outside the opening view: drag the handles of the strip "
+               "under the chart (or double-click the chart) to see the whole date span.")
+if sparse:
+    st.caption(f"Few articles per {f.granularity}: each dot is a {f.granularity} with articles (bigger = more; "
+               "empty periods are left out). A coarser granularity in the sidebar gives smoother lines.")
 sh.thin_note()
 st.caption("Click a point or drag a box over points to list those articles.")
 sh.download_csv(counts[counts["series"].isin(order)].drop(columns="thin"), "topic_over_time.csv", key="dl_tl")
