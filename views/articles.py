@@ -41,18 +41,21 @@ if view.empty:
 else:
     table = pd.DataFrame({
         "id": view["id"].astype("int64"),
-        "published": view["published"].dt.date,
+        "published": view["published"].map(sh.date_text),
         "source": view["source"].map(sh.source_label),
         "title": view["title"],
-        "topic": view["topic_label"].replace("", pd.NA),
-        "stance": view["stance_label"].replace("", pd.NA),
+        "topic": view["topic_label"].fillna("").replace("", "(not clustered yet)"),
+        "stance": view["stance_label"].fillna("").replace("", "—"),
         "chars": view["n_chars"],
         "near-duplicate of": view["duplicate_of"],
     }).reset_index(drop=True)
     ev = st.dataframe(table, hide_index=True, width="stretch", height=min(420, 40 + 35 * len(table)),
                       on_select="rerun", selection_mode="multi-row", key="art_table",
                       column_config={"title": st.column_config.TextColumn("title", width="large"),
-                                     "published": st.column_config.DateColumn("published", format="YYYY-MM-DD")})
+                                     "near-duplicate of": st.column_config.NumberColumn(
+                                         "near-duplicate of", format="%d", help="Id of the article this copies"),
+                                     "published": st.column_config.TextColumn(
+                                         "published", help="Publication date; 'undated' when the file gave none.")})
     try:
         rows = list(ev["selection"]["rows"])
     except (KeyError, TypeError):

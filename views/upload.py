@@ -27,6 +27,10 @@ st.caption("Text, HTML, PDF, Word, CSV/Excel/JSON (one article per row) or a zip
 gen = st.session_state.setdefault("up_gen", 0)  # bumped after a save to clear the uploader
 files = st.file_uploader("Article files", accept_multiple_files=True, key=f"up_files_{gen}",
                          max_upload_size=max(1, config.MAX_FILE_BYTES // config.MB))
+if st.session_state.pop("up_clear_batch", False):
+    # after a save: empty the batch fields so they are not applied by mistake to the next batch
+    st.session_state.up_source = ""
+    st.session_state.up_date = None
 c1, c2 = st.columns(2)
 batch_source = c1.text_input("Source for the whole batch (optional)", key="up_source",
                              help="Used only where a file does not name its own outlet.").strip() or None
@@ -173,4 +177,5 @@ if st.button("Save to the corpus", type="primary", key="up_save"):
         for r in results]
     st.session_state.up_report = {"summary": summary, "rows": report_rows}
     st.session_state.up_gen = gen + 1
+    st.session_state.up_clear_batch = True
     st.rerun()
