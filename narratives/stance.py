@@ -3,13 +3,15 @@
 Why these features: within one topic the subject words are shared, so plain TF-IDF mostly separates
 sub-subjects, not positions. The position shows in general rhetorical markers: who is cited
 (attribution), whether a claim is refuted (denial), confirmed, or hedged, negation, evaluative words,
-quoted speech and questions. Those rates (standardised) are combined with a topic-residual TF-IDF
-(the topic's centroid subtracted, so what is left is how an article differs from the others).
+quoted speech and questions. Clustering uses those markers per sentence in the lead and in the sentences that
+restate the topic's key terms (standardised), combined with the TF-IDF of words shared by >= 2 texts
+(texts that share wording beyond the common subject tend to share a framing).
 The word lists are general English news vocabulary, not picked from any evaluation set.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
@@ -25,14 +27,15 @@ LEXICON: dict[str, tuple[str, list[str]]] = {
         hoaxes baseless untrue fabricated fabrication bogus unfounded speculation speculations
         speculative misleading myth satire satirical incorrect inaccurate nonsense rumours-denied
         no_evidence not_true not_real never_happened no_truth no_basis no_such categorically
-        quashed quash dropped contradicted contradicts disputes disputed""".split()),
+        quashed quash dropped contradicted contradicts disputes disputed faked prank pranks myths
+        debunking made_up doctored photoshopped spoof parody no_proof""".split()),
     "confirmation": ("confirmation", """confirmed confirms confirm confirming verified verify
         proved proves proven evidence_shows acknowledged acknowledges admitted admits admit
         officially announced revealed reveals established indeed genuine authentic""".split()),
     "hedging": ("hedged", """reportedly allegedly alleged purportedly apparently appears appear
         may might could possibly perhaps unconfirmed unverified rumour rumours rumor rumors
         rumoured rumored claims claimed claim supposedly unclear suggest suggests suggested
-        speculate believed""".split()),
+        speculate believed seems seem seemingly appeared claiming if_true not_clear would""".split()),
     "attribution": ("attributed", """said says told stated states according_to reported reports
         announced insisted insists explained added noted spokesperson spokesman spokeswoman
         statement sources source official officials""".split()),
@@ -101,6 +104,40 @@ def lexicon_features(text: str) -> np.ndarray:
     return np.array(rates + [quoted, questions], dtype=np.float64)
 
 
+# Position block used for clustering: per-sentence presence of these categories, averaged over the lead
+# (first LEAD_SENTENCES sentences) and over the CLAIM_SENTENCES sentences that mention the topic's key
+# terms most (where the shared claim is restated, so where its framing shows). Whole-body rates dilute
+# the framing: bodies drift to background after the lead.
+POSITION_FEATURES = ("denial", "confirmation", "hedging", "attribution", "negation")
+LEAD_SENTENCES = 3
+CLAIM_SENTENCES = 3
+N_KEY_TERMS = 10
+_STOP = frozenset(tf.STOP_WORDS)
+
+
+def key_terms(texts, n: int = N_KEY_TERMS) -> list[str]:
+    """The topic's shared subject words: most document-frequent non-stop, non-lexicon words (3+ letters)."""
+    df: Counter = Counter()
+    for t in texts:
+        df.update({w for w in _WORD.findall((t or "").lower().replace("’", "'"))
+                   if len(w) > 2 and w not in _STOP and w not in _SINGLE and "'" not in w})
+    return [w for w, _ in sorted(df.items(), key=lambda x: (-x[1], x[0]))[:n]]
+
+
+def position_features(text: str, keys=()) -> np.ndarray:
+    """Share of lead sentences and of claim sentences carrying each POSITION_FEATURES category."""
+    sents = [s for s in tf.split_sentences(text or "") if len(s) >= 15] or [text or ""]
+    keys = frozenset(keys)
+    rows, key_counts = [], []
+    for s in sents:
+        hits, _ = lexicon_hits(s)
+        rows.append([float(len(hits[c]) > 0) for c in POSITION_FEATURES])
+        key_counts.append(sum(1 for w in _WORD.findall(s.lower()) if w in keys))
+    A = np.array(rows)
+    claim = np.sort(np.argsort(-np.array(key_counts), kind="stable")[:CLAIM_SENTENCES])
+    return np.concatenate([A[:LEAD_SENTENCES].mean(axis=0), A[claim].mean(axis=0)])
+
+
 def stance_sentences(text: str, limit: int = 3) -> list[str]:
     """The sentences of text that carry a position (denials, confirmations, hedges, attributed quotes).
 
@@ -129,32 +166,39 @@ def stance_sentences(text: str, limit: int = 3) -> list[str]:
 class StanceModel(BaseEstimator, ClusterMixin):
     """Cluster the texts of one topic by stance.
 
-    Parameters: n_stances "auto" or int; random_state; lexicon_weight / residual_weight scale the two
-    feature blocks; k_max bounds the auto search; n_terms kept per stance.
+    Parameters: n_stances "auto" or int; random_state; lexicon_weight / tfidf_weight scale the two
+    feature blocks (position markers, TF-IDF); k_max bounds the auto search; n_terms kept per stance.
     """
 
-    def __init__(self, n_stances="auto", random_state=0, lexicon_weight=0.3, residual_weight=1.0,
+    def __init__(self, n_stances="auto", random_state=0, lexicon_weight=0.3, tfidf_weight=1.0,
                  k_max=4, n_terms=8):
         self.n_stances = n_stances
         self.random_state = random_state
         self.lexicon_weight = lexicon_weight
-        self.residual_weight = residual_weight
+        self.tfidf_weight = tfidf_weight
         self.k_max = k_max
         self.n_terms = n_terms
 
     def _features(self, texts, fit: bool):
+        """Clustering features: TF-IDF rows (l2) + the standardised position block at lexicon_weight.
+
+        Also returns the whole-body lexicon rates L (used to name the stances).
+        """
         L = np.vstack([lexicon_features(t) for t in texts]) if texts else np.zeros((0, len(FEATURE_NAMES)))
+        P = (np.vstack([position_features(t, self.key_terms_) for t in texts]) if texts
+             else np.zeros((0, 2 * len(POSITION_FEATURES))))
         if fit:
             self.lex_mean_ = L.mean(axis=0)
             sd = L.std(axis=0)
             self.lex_scale_ = np.where(sd > 1e-9, sd, 1.0)
-        Lz = (L - self.lex_mean_) / self.lex_scale_
-        blocks = [self.lexicon_weight * Lz / np.sqrt(L.shape[1])]
+            self.pos_mean_ = P.mean(axis=0)
+            sd = P.std(axis=0)
+            self.pos_scale_ = np.where(sd > 1e-9, sd, 1.0)
+        Pz = (P - self.pos_mean_) / self.pos_scale_
+        blocks = [self.lexicon_weight * Pz / np.sqrt(P.shape[1])]
         if self.vectorizer_ is not None:
             X = self.vectorizer_.transform(texts)
-            R = X.toarray() - self.tfidf_mean_
-            R = tf.l2(R)
-            blocks.append(self.residual_weight * R)
+            blocks.append(self.tfidf_weight * tf.l2(X).toarray())
         return np.hstack(blocks).astype(np.float64), L
 
     def fit(self, texts, y=None):
@@ -169,14 +213,16 @@ class StanceModel(BaseEstimator, ClusterMixin):
         n = len(texts)
         if n == 0:
             raise ValueError("StanceModel.fit needs at least one text")
-        vec = tf.make_vectorizer(n, max_features=20_000, ngram_range=(1, 1))
-        vec, X = tf.fit_vectorizer(vec, texts, random_state=self.random_state or 0)
-        if X is None or X.nnz == 0:
-            self.vectorizer_ = None
-            self.tfidf_mean_ = None
-        else:
-            self.vectorizer_ = vec
-            self.tfidf_mean_ = np.asarray(X.mean(axis=0)).ravel()
+        # words in >= 2 texts (shared vocabulary groups texts; one-off words are noise at this size),
+        # all words when that leaves none
+        X = None
+        for min_df in (2, 1):
+            vec = tf.make_vectorizer(n, max_features=20_000, ngram_range=(1, 1), min_df=min_df, max_df=0.9)
+            vec, X = tf.fit_vectorizer(vec, texts, random_state=self.random_state or 0)
+            if X is not None and X.nnz:
+                break
+        self.vectorizer_ = vec if X is not None and X.nnz else None
+        self.key_terms_ = key_terms(texts)
         F, L = self._features(texts, fit=True)
         n_distinct = len(np.unique(np.round(F, 6), axis=0))
         self.k_scores_ = {}
@@ -222,7 +268,7 @@ class StanceModel(BaseEstimator, ClusterMixin):
         self.centers_ = np.vstack([F[labels == c].mean(axis=0) for c in range(k)])
         Fn = tf.l2(F)
         self.representatives_ = tf.representatives(Fn, labels, tf.l2(self.centers_))
-        # terms: lexicon words over-represented in the cluster, then residual TF-IDF terms
+        # terms: lexicon words over-represented in the cluster, then distinguishing TF-IDF terms
         Lz = (L - self.lex_mean_) / self.lex_scale_
         word_counts = [lexicon_hits(t)[0] for t in texts]
         tfidf_terms = (tf.distinguishing_terms(X, labels, self.vectorizer_.get_feature_names_out(),
