@@ -115,7 +115,7 @@ def stance_bench():
                 "StanceModel (auto)": StanceModel(random_state=0).fit(texts).labels_}
         ag, dis = np.flatnonzero(y == "agree"), np.flatnonzero(y == "disagree")
         for name, lab in labs.items():
-            rows[name].append((nmi(y, lab), purity(y, lab), len(set(lab))))
+            rows[name].append((nmi(y, lab), purity(y, lab), len(set(lab)), len(set(lab)) == k))
             if len(ag) and len(dis):
                 # share of (agree, disagree) body pairs put in different clusters
                 split[name].append(np.mean([lab[i] != lab[j] for i in ag for j in dis]))
@@ -128,7 +128,8 @@ def stance_bench():
     for name, r in rows.items():
         r = np.array(r)
         print(f"  {name:<28} NMI {r[:, 0].mean():.3f} purity {r[:, 1].mean():.3f} "
-              f"mean clusters {r[:, 2].mean():.2f} | agree/disagree pairs split {np.mean(split[name]):.3f}")
+              f"mean clusters {r[:, 2].mean():.2f} (true {np.mean([len(set(y)) for _, y in groups]):.2f}, "
+              f"equal in {r[:, 3].mean():.0%}) | agree/disagree pairs split {np.mean(split[name]):.3f}")
     print(f"  chance of splitting an agree/disagree pair (shuffled labels): {np.mean(chance):.3f} "
           f"over {len(chance)} claims with both; total {time.time() - t0:.1f} s")
 
