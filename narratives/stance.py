@@ -112,6 +112,7 @@ POSITION_FEATURES = ("denial", "confirmation", "hedging", "attribution", "negati
 LEAD_SENTENCES = 3
 CLAIM_SENTENCES = 3
 N_KEY_TERMS = 10
+N_INIT = 50   # KMeans restarts
 _STOP = frozenset(tf.STOP_WORDS)
 
 
@@ -236,7 +237,9 @@ class StanceModel(BaseEstimator, ClusterMixin):
         if k == 1:
             labels = np.zeros(n, dtype=int)
         else:
-            labels = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit(F).labels_
+            # many restarts: one topic is small and the partition found varies with the start (on FNC-1,
+            # NMI 0.38-0.40 over seeds with 10 restarts, 0.40 steadily with 50)
+            labels = KMeans(n_clusters=k, n_init=N_INIT, random_state=self.random_state).fit(F).labels_
         self._finish(texts, F, L, X, labels)
         return self
 
@@ -247,7 +250,7 @@ class StanceModel(BaseEstimator, ClusterMixin):
             return n_distinct
         best_k, best = 1, 0.05  # below this silhouette there is no real split
         for k in range(2, min(self.k_max, n_distinct - 1, n - 1) + 1):
-            lab = KMeans(n_clusters=k, n_init=5, random_state=self.random_state).fit(F).labels_
+            lab = KMeans(n_clusters=k, n_init=N_INIT, random_state=self.random_state).fit(F).labels_
             if len(set(lab)) < 2:
                 continue
             s = float(silhouette_score(F, lab))

@@ -92,9 +92,10 @@ def _purity(y, lab):
 def test_fnc1_quality_floor():
     """All 295 FNC-1 claims with >= 5 related bodies over >= 2 stances, k = stances present.
 
-    Measured (python bench/quality.py --only stance): NMI 0.381, purity 0.769, agree/disagree body pairs
-    put in different clusters 0.862 (chance with the same cluster sizes 0.645). Before the lead /
-    claim-sentence position features: NMI 0.354, purity 0.759. Baselines: TF-IDF + KMeans 0.342 / 0.750,
+    Measured (python bench/quality.py --only stance): NMI 0.403, purity 0.777, agree/disagree body pairs
+    put in different clusters 0.904 (chance with the same cluster sizes 0.645); 0.397 / 0.773 with
+    random_state=1. Before the lead / claim-sentence position features and 50 KMeans restarts: NMI 0.354,
+    purity 0.759. Baselines: TF-IDF + KMeans 0.342 / 0.750,
     majority purity 0.634.
     """
     groups = _fnc_groups()
@@ -107,6 +108,6 @@ def test_fnc1_quality_floor():
         if len(ag) and len(dis):
             split.append(np.mean([lab[i] != lab[j] for i in ag for j in dis]))
     mean_nmi, mean_purity = np.mean(scores, axis=0)
-    assert mean_nmi >= 0.37
-    assert mean_purity >= 0.76
-    assert np.mean(split) >= 0.82
+    assert mean_nmi >= 0.385
+    assert mean_purity >= 0.765
+    assert np.mean(split) >= 0.85
