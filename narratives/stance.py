@@ -218,7 +218,7 @@ class StanceModel(BaseEstimator, ClusterMixin):
         # all words when that leaves none
         X = None
         for min_df in (2, 1):
-            vec = tf.make_vectorizer(n, max_features=20_000, ngram_range=(1, 1), min_df=min_df, max_df=0.9)
+            vec = tf.make_vectorizer(n, max_features=20_000, ngram_range=(1, 1), min_df=min_df, max_df=1.0)
             vec, X = tf.fit_vectorizer(vec, texts, random_state=self.random_state or 0)
             if X is not None and X.nnz:
                 break
