@@ -224,9 +224,14 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="1,000 and 10,000 only")
     ap.add_argument("--k", type=int, default=20, help="topics for ours and the peer (same k)")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--stages", default="ingest,ours,peer,assign",
+                    help="subset to run; without ingest the cached store of that size is reused")
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     sizes = [1000, 10000] if a.quick else [int(s) for s in a.sizes.split(",") if s]
+    stages = set(a.stages.split(","))
+    if a.no_peer:
+        stages.discard("peer")
     if a.stage:
         global _PEAK
         _PEAK = PeakMemory()
@@ -234,36 +239,40 @@ def main(argv=None) -> int:
               "peer": lambda: stage_peer(sizes[0], a.k), "assign": lambda: stage_assign(sizes[0])}[a.stage]
         print(json.dumps(fn()))
         return 0
-    cmd = f"{CMD} --sizes {','.join(map(str, sizes))} --k {a.k}" + (" --no-peer" if a.no_peer else "")
+    cmd = f"{CMD} --sizes {','.join(map(str, sizes))} --k {a.k}" + (" --no-peer" if a.no_peer else "") + (
+        f" --stages {a.stages}" if a.stages != "ingest,ours,peer,assign" else "")
     print(f"== Scale: AllSides corpus, k={a.k} for ours and the peer ({cmd}) ==", flush=True)
     print(f"   cache {CACHE}; {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M')}", flush=True)
     rows = []
     for n in sizes:
-        corpus(n)
-        ing = run_stage("ingest", n, a.k)
-        print(f"  n={n:>7,} ingest    {ing['secs']:7.1f} s  {ing['rate']:7,.0f} articles/s  peak {ing['peak_mb']:6,.0f} MB"
-              f"  ({ing['added']} added, {ing['near_duplicate']} near-dup, {ing['duplicate']} dup, "
-              f"{ing['failed']} failed)", flush=True)
-        ours = run_stage("ours", n, a.k)
-        print(f"  n={n:>7,} ours      {ours['secs']:7.1f} s  NMI {ours['nmi']:.3f}  peak {ours['peak_mb']:6,.0f} MB"
-              f"  ({ours['topics']} topics, {ours['stances']} stances)", flush=True)
-        peer = None
-        if not a.no_peer:
+        corpus(n, columns=["topic"])
+        ing = ours = peer = asg = None
+        if "ingest" in stages:
+            ing = run_stage("ingest", n, a.k)
+            print(f"  n={n:>7,} ingest    {ing['secs']:7.1f} s  {ing['rate']:7,.0f} articles/s  peak {ing['peak_mb']:6,.0f} MB"
+                  f"  ({ing['added']} added, {ing['near_duplicate']} near-dup, {ing['duplicate']} dup, "
+                  f"{ing['failed']} failed)", flush=True)
+        if "ours" in stages:
+            ours = run_stage("ours", n, a.k)
+            print(f"  n={n:>7,} ours      {ours['secs']:7.1f} s  NMI {ours['nmi']:.3f}  peak {ours['peak_mb']:6,.0f} MB"
+                  f"  ({ours['topics']} topics, {ours['stances']} stances)", flush=True)
+        if "peer" in stages:
             peer = run_stage("peer", n, a.k)
             print(f"  n={n:>7,} peer      {peer['secs']:7.1f} s  NMI {peer['nmi']:.3f}  peak {peer['peak_mb']:6,.0f} MB"
                   f"  (TfidfVectorizer bigrams + KMeans, 1 process)", flush=True)
+        if ours and peer:
             print(f"  n={n:>7,} speed-up  {peer['secs'] / ours['secs']:5.1f}x  NMI ours - peer "
                   f"{ours['nmi'] - peer['nmi']:+.3f}", flush=True)
-        asg = run_stage("assign", n, a.k)
-        print(f"  n={n:>7,} +{N_NEW} new  {asg['secs']:7.1f} s to see them in clusters (ingest {asg['ingest_secs']:.1f} s;"
-              f" {asg['in_clusters']}/{asg['new']} assigned)  peak {asg['peak_mb']:6,.0f} MB", flush=True)
+        if "assign" in stages:
+            asg = run_stage("assign", n, a.k)
+            print(f"  n={n:>7,} +{N_NEW} new  {asg['secs']:7.1f} s to see them in clusters (ingest {asg['ingest_secs']:.1f} s;"
+                  f" {asg['in_clusters']}/{asg['new']} assigned)  peak {asg['peak_mb']:6,.0f} MB", flush=True)
         rows.append((n, ing, ours, peer, asg))
     if len(rows) > 1:
         (n0, i0, o0, p0, _), (n1, i1, o1, p1, _) = rows[0], rows[-1]
-        f = n1 / n0
-        print(f"  growth {n0:,} -> {n1:,} (x{f:.0f}): ingest time x{i1['secs'] / i0['secs']:.1f}, ours x"
-              f"{o1['secs'] / o0['secs']:.1f}" + (f", peer x{p1['secs'] / p0['secs']:.1f}" if p0 and p1 else ""),
-              flush=True)
+        parts = [f"{name} x{b['secs'] / a_['secs']:.1f}" for name, a_, b in
+                 (("ingest time", i0, i1), ("ours", o0, o1), ("peer", p0, p1)) if a_ and b]
+        print(f"  growth {n0:,} -> {n1:,} (x{n1 / n0:.0f}): " + ", ".join(parts), flush=True)
     return 0
 
 

@@ -27,7 +27,7 @@ from .stance import CATEGORIES, LEXICON, POSITION_CATEGORIES
 
 FAST_ABOVE = 5_000        # articles; below this the pipeline keeps TopicModel/StanceModel (auto k, full texts)
 TOPIC_CHARS = 2_000       # of the body, after the title, for topic features
-STANCE_CHARS = 3_000      # of the body, for stance-marker rates
+STANCE_CHARS = TOPIC_CHARS   # stance markers are counted in the same stretch (one pass); what the store reads
 N_FEATURES = 2 ** 20
 SAMPLE = 20_000           # docs the SVD and the auto k are fitted on
 _STOP = frozenset(tf.STOP_WORDS)
@@ -92,16 +92,41 @@ _HASHER = FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_si
 _JOB: tuple[list[str], list[str]] | None = None   # (titles, texts) inherited by forked workers
 
 
+def doc_features(title: str, body: str) -> tuple[list[str], np.ndarray]:
+    """(topic tokens, stance-marker rates) of one article from ONE lowercasing and ONE tokenisation of
+    its title + first TOPIC_CHARS characters: the markers are counted from the same tokens (before
+    stop words are dropped), so no second pass over the text."""
+    part = body[:TOPIC_CHARS]
+    low = f"{title}\n{part}".lower().replace("’", "'")
+    toks = _TOKEN.findall(low)
+    counts = Counter(toks)
+    out = [0.0] * N_LEX
+    for w, cats in _SINGLE.items():
+        c = counts.get(w)
+        if c:
+            for ci in cats:
+                out[ci] += c
+    for m in _PHRASE_RE.findall(low):
+        for ci in _PHRASES.get(" ".join(m.split()), ()):
+            out[ci] += 1
+    out[_NEG] += low.count("n't")
+    scale = 100.0 / max(len(toks), 1)
+    for ci in range(len(CATEGORIES)):
+        out[ci] *= scale
+    out[-2] = sum(len(q) for q in _QUOTE.findall(part)) / max(len(part), 1)
+    out[-1] = part.count("?") / max(len(_SENT.findall(part)), 1)
+    return [w for w in toks if w not in _STOP], np.array(out, dtype=np.float32)
+
+
 def _features_chunk(bounds: tuple[int, int], titles=None, texts=None):
-    """Hashed topic counts + stance rates for texts[lo:hi] (one read of each text)."""
+    """Hashed topic counts + stance rates for texts[lo:hi] (one pass over each text)."""
     if titles is None:
         titles, texts = _JOB  # type: ignore[misc]
     lo, hi = bounds
     toks, lex = [], np.zeros((hi - lo, N_LEX), dtype=np.float32)
     for j, i in enumerate(range(lo, hi)):
-        body = texts[i] or ""
-        toks.append(analyze(f"{titles[i] or ''}\n{body[:TOPIC_CHARS]}"))
-        lex[j] = lexicon_rates(body[:STANCE_CHARS])
+        toks_i, lex[j] = doc_features(titles[i] or "", texts[i] or "")
+        toks.append(toks_i)
     return _HASHER.transform(toks).tocsr(), lex
 
 
