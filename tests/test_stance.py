@@ -93,7 +93,7 @@ def test_fnc1_quality_floor():
     """All 295 FNC-1 claims with >= 5 related bodies over >= 2 stances, k = stances present.
 
     Measured (python bench/quality.py --only stance): NMI 0.405, purity 0.777, agree/disagree body pairs
-    put in different clusters 0.899 (chance with the same cluster sizes 0.645); 0.405 / 0.778 with
+    put in different clusters 0.899 (chance with the same cluster sizes 0.648); 0.405 / 0.778 with
     random_state=1. Before the lead / claim-sentence position features and 50 KMeans restarts: NMI 0.354,
     purity 0.759. Baselines: TF-IDF + KMeans 0.342 / 0.750,
     majority purity 0.634.
