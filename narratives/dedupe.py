@@ -111,6 +111,30 @@ def jaccard(a: bytes, b: bytes) -> float:
     return float(np.mean(_values(a) == _values(b)))
 
 
+# LSH banding as datasketch's MinHashLSH(threshold=0.8, num_perm=128) chooses it: 9 bands of 13 values.
+# Two signatures are candidates when one band is equal. The store keeps one 64-bit key per (band, values)
+# in an indexed table, so finding candidates is one SQL lookup (no in-memory index to build per process).
+BANDS, ROWS = 9, 13
+_KMUL = np.uint64(0x100000001B3)        # FNV-1a 64 prime
+_KBASIS = np.uint64(0xCBF29CE484222325)
+
+
+def band_keys(sigs: list[bytes]) -> np.ndarray:
+    """(n, BANDS) int64: one key per band of each signature, the band number mixed in (so one column suffices)."""
+    if not sigs:
+        return np.zeros((0, BANDS), dtype=np.int64)
+    v = np.frombuffer(b"".join(sigs), dtype="<u4").reshape(len(sigs), NUM_PERM)[:, :BANDS * ROWS]
+    v = v.reshape(len(sigs), BANDS, ROWS).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = np.broadcast_to((_KBASIS ^ np.arange(BANDS, dtype=np.uint64)) * _KMUL, (len(sigs), BANDS)).copy()
+        for j in range(ROWS):
+            h = (h ^ v[:, :, j]) * _KMUL
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(0xFF51AFD7ED558CCD)
+        h ^= h >> np.uint64(33)
+    return h.view(np.int64)
+
+
 class NearDuplicateIndex:
     """LSH over signatures: finds the best earlier article whose estimated Jaccard >= threshold."""
 

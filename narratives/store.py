@@ -110,6 +110,16 @@ merges = sa.Table(
     sa.Column("run_id", sa.Integer, nullable=True),
 )
 
+# Near-duplicate LSH: one row per (band key, original article); band keys from dedupe.band_keys (the band
+# number is mixed into the key). Written in the article's own transaction, so every process sees exactly
+# the committed originals; candidates are one indexed lookup, then verified with the stored signatures.
+minhash_bands = sa.Table(
+    "minhash_bands", metadata,
+    sa.Column("key", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("article_id", sa.Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
 meta = sa.Table(
     "meta", metadata,
     sa.Column("key", sa.String(32), primary_key=True),
@@ -138,8 +148,6 @@ class Store:
         """`read_only=True`: every write method raises StoreError (a read-only dashboard's handle)."""
         self.url = url or config.default_db_url()
         self.read_only = bool(read_only)
-        self._index: dedupe.NearDuplicateIndex | None = None
-        self._index_max_id = 0
         self._lock = threading.RLock()
         try:
             parsed = sa.engine.make_url(self.url)
@@ -209,6 +217,20 @@ class Store:
                         "tokenize='unicode61 remove_diacritics 2')")
                 if conn.execute(sa.select(meta.c.value).where(meta.c.key == "version")).first() is None:
                     conn.execute(meta.insert().values(key="version", value=0))
+                if conn.execute(sa.select(meta.c.value).where(meta.c.key == "minhash_bands")).first() is None:
+                    self._backfill_bands(conn)   # a database from before the band table: once
+                    conn.execute(meta.insert().values(key="minhash_bands", value=1))
+
+    def _backfill_bands(self, conn: sa.Connection) -> None:
+        last = 0
+        while True:
+            rows = conn.execute(sa.select(articles.c.id, articles.c.minhash).where(
+                articles.c.id > last, articles.c.duplicate_of.is_(None), articles.c.minhash.is_not(None))
+                .order_by(articles.c.id).limit(20_000)).all()
+            if not rows:
+                return
+            self._add_bands(conn, [(aid, bytes(sig)) for aid, sig in rows])
+            last = rows[-1][0]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -226,20 +248,36 @@ class Store:
                 (article_id, title, text))
 
     # ------------------------------------------------------------------ articles
-    def _refresh_index(self, conn: sa.Connection) -> dedupe.NearDuplicateIndex:
-        """Load signatures of originals added since we last looked (by us or another process)."""
-        max_id = conn.exec_driver_sql("SELECT max(id) FROM articles").scalar() or 0
-        if self._index is None:
-            self._index, self._index_max_id = dedupe.NearDuplicateIndex(), 0
-        if max_id > self._index_max_id:
-            rows = conn.execute(
-                sa.select(articles.c.id, articles.c.minhash)
-                .where(articles.c.id > self._index_max_id, articles.c.duplicate_of.is_(None),
-                       articles.c.minhash.is_not(None))).all()
-            for aid, sig in rows:
-                self._index.add(aid, bytes(sig))
-            self._index_max_id = max_id
-        return self._index
+    def _add_bands(self, conn: sa.Connection, items: list[tuple[int, bytes]]) -> None:
+        """Make originals findable as near-duplicate targets (same transaction as their rows)."""
+        items = [(int(i), sig) for i, sig in items if sig and len(sig) == dedupe.NUM_PERM * 4]
+        if not items:
+            return
+        keys = dedupe.band_keys([sig for _, sig in items])
+        conn.exec_driver_sql(self._sql("INSERT INTO minhash_bands (key, article_id) VALUES (?, ?)"),
+                             [(int(k), aid) for (aid, _), row in zip(items, keys.tolist()) for k in row])
+
+    def _drop_bands(self, conn: sa.Connection, article_id: int, sig: bytes | None) -> None:
+        if sig and len(sig) == dedupe.NUM_PERM * 4:
+            conn.exec_driver_sql(self._sql("DELETE FROM minhash_bands WHERE key = ? AND article_id = ?"),
+                                 [(int(k), int(article_id)) for k in dedupe.band_keys([bytes(sig)])[0].tolist()])
+
+    def _near(self, conn: sa.Connection, sig: bytes) -> tuple[int, float] | None:
+        """Best committed-or-own-transaction original with estimated Jaccard >= threshold; ties: oldest id."""
+        if not sig or len(sig) != dedupe.NUM_PERM * 4:
+            return None
+        keys = [int(k) for k in dedupe.band_keys([sig])[0].tolist()]
+        rows = conn.exec_driver_sql(self._sql(
+            "SELECT id, minhash FROM articles WHERE id IN (SELECT article_id FROM minhash_bands WHERE key IN ("
+            + ", ".join("?" * len(keys)) + "))"), tuple(keys)).all()
+        best: tuple[int, float] | None = None
+        for cand, csig in rows:
+            if not csig:
+                continue
+            sim = dedupe.jaccard(sig, bytes(csig))
+            if sim >= dedupe.THRESHOLD and (best is None or sim > best[1] or (sim == best[1] and cand < best[0])):
+                best = (cand, sim)
+        return best
 
     def _sql(self, sql: str) -> str:
         """Driver-level SQL for the hot path (skips statement compilation): '?' -> the driver's paramstyle."""
@@ -267,12 +305,7 @@ class Store:
                     dup = conn.exec_driver_sql(q("SELECT id FROM articles WHERE content_hash = ?"), (chash,)).scalar()
                     if dup is not None:
                         raise _Duplicate(dup)
-                    index = self._refresh_index(conn)
-                    near = index.query(sig)
-                    if near is not None and conn.exec_driver_sql(
-                            q("SELECT id FROM articles WHERE id = ?"), (near[0],)).scalar() is None:
-                        index.remove(near[0])  # deleted meanwhile
-                        near = None
+                    near = self._near(conn, sig)
                     now = _now()
                     new_id = conn.exec_driver_sql(q(
                         "INSERT INTO articles (title, text, source, published, url, language, file_name, "
@@ -282,6 +315,8 @@ class Store:
                          article.file_name, chash, sig, len(text), near[0] if near else None,
                          round(near[1], 4) if near else None, self._bind(now))).scalar()
                     self._fts_insert(conn, new_id, title, text)
+                    if near is None:
+                        self._add_bands(conn, [(new_id, sig)])
                     conn.exec_driver_sql("UPDATE meta SET value = value + 1 WHERE key = 'version'")
             except _Duplicate as d:
                 return IngestResult(name, "duplicate", title=title or None, duplicate_of=d.id)
@@ -292,13 +327,6 @@ class Store:
                 if dup is None:
                     raise
                 return IngestResult(name, "duplicate", title=title or None, duplicate_of=dup)
-            except BaseException:
-                self._index = None  # the in-memory index may be ahead of the database: rebuild lazily
-                raise
-            # commit succeeded: only now is the new original searchable as a near-dup target
-            if near is None:
-                index.add(new_id, sig)
-            self._index_max_id = max(self._index_max_id, new_id)
         article.id, article.content_hash, article.ingested_at = new_id, chash, now
         article.duplicate_of = near[0] if near else None
         article.similarity = near[1] if near else None
@@ -307,89 +335,97 @@ class Store:
         return IngestResult(name, "added", article_id=new_id, title=title or None)
 
     def add_articles(self, articles_: list[Article], *, group: int = 300,
-                     on_result: Callable[[int, IngestResult], None] | None = None) -> list[IngestResult]:
+                     on_result: Callable[[int, IngestResult], None] | None = None,
+                     fingerprints: list[tuple[str, bytes] | None] | None = None) -> list[IngestResult]:
         """Store many articles with the outcome of add_article one by one, at a fraction of the cost.
 
         Why: one transaction + commit per article is ~90 % of ingest time. Here `group` articles share
-        one transaction and each gets a SAVEPOINT, so one article is still all-or-nothing (a failure
-        rolls back only its savepoint and is reported "failed"). Exact and near duplicates inside a
-        group are found like across groups (the hash check sees the transaction's own rows; the
-        near-dup index gets in-group originals at once and is rebuilt if the group does not commit).
-        on_result(index in articles_, result) is called only after the article's group committed,
-        so "reported stored" still means committed. Returns one result per article, in order.
+        one transaction. One article is still all-or-nothing: the group is first written without
+        savepoints (a SAVEPOINT makes FTS5 flush its pending terms to a new segment, ~40 % of the write
+        cost); if any article fails, that attempt is rolled back and the group is redone with a SAVEPOINT
+        per article, so a failure rolls back only its savepoint and is reported "failed". Exact and near
+        duplicates inside a group are found like across groups (hash and LSH band rows of the transaction's
+        own articles are visible to it). on_result(index in articles_, result) is called only after the
+        article's group committed, so "reported stored" still means committed. `fingerprints` (optional,
+        one (content hash, signature) per article, from dedupe.fingerprint of its text) skips recomputing
+        them (ingest computes them in worker processes). Returns one result per article, in order.
         """
         articles_ = list(articles_)
-        prepared = [self._prepare(a) for a in articles_]
+        prepared = [self._prepare(a, fingerprints[i] if fingerprints else None) for i, a in enumerate(articles_)]
         results: list[IngestResult | None] = [None] * len(prepared)
         for start in range(0, len(prepared), max(1, group)):
             part = range(start, min(start + max(1, group), len(prepared)))
-            self._add_group(articles_, prepared, part, results)
+            if not self._add_group(articles_, prepared, part, results, savepoints=False):
+                for i in part:
+                    results[i] = None
+                self._add_group(articles_, prepared, part, results, savepoints=True)
             for i in part:
                 if on_result is not None:
                     on_result(i, results[i])
         return results  # type: ignore[return-value]
 
     @staticmethod
-    def _prepare(article: Article) -> dict:
+    def _prepare(article: Article, fp: tuple[str, bytes] | None = None) -> dict:
         text = article.text or ""
-        chash, sig = dedupe.fingerprint(text)
+        chash, sig = fp if fp else dedupe.fingerprint(text)
         published = article.published.date() if isinstance(article.published, datetime) else article.published
         return {"name": article.file_name or (article.title or "article")[:60], "text": text, "hash": chash,
                 "sig": sig, "title": (article.title or "").strip(),
                 "source": (article.source or "").strip() or None, "published": published}
 
-    def _add_group(self, articles_, prepared, part, results) -> None:
-        """One transaction for the articles at indexes `part`; fills results[i] for each of them."""
+    def _add_group(self, articles_, prepared, part, results, *, savepoints: bool) -> bool:
+        """One transaction for the articles at indexes `part`; fills results[i] for each of them.
+
+        Without savepoints, returns False (everything rolled back, nothing reported) as soon as one
+        article fails: the caller then redoes the group with savepoints.
+        """
         q = self._sql
         stored: list[tuple[int, int, tuple[int, float] | None, datetime]] = []  # (i, id, near, now)
         with self._lock:
             try:
                 with self._write(bump=False) as conn:
-                    index = self._refresh_index(conn)
                     for i in part:
                         p = prepared[i]
-                        sp = conn.begin_nested()
+                        sp = conn.begin_nested() if savepoints else None
                         try:
                             dup = conn.exec_driver_sql(q("SELECT id FROM articles WHERE content_hash = ?"),
                                                        (p["hash"],)).scalar()
                             if dup is not None:
-                                sp.rollback()
+                                if sp is not None:
+                                    sp.rollback()
                                 results[i] = IngestResult(p["name"], "duplicate", title=p["title"] or None,
                                                           duplicate_of=dup)
                                 continue
-                            near = index.query(p["sig"])
-                            if near is not None and conn.exec_driver_sql(
-                                    q("SELECT id FROM articles WHERE id = ?"), (near[0],)).scalar() is None:
-                                index.remove(near[0])  # deleted meanwhile
-                                near = None
+                            near = self._near(conn, p["sig"])
                             now = _now()
                             a = articles_[i]
                             new_id = self._insert(conn, a, p, near, now)
-                            sp.commit()
-                        except IntegrityError:
-                            sp.rollback()  # a concurrent writer stored the same text (not on SQLite)
-                            dup = conn.exec_driver_sql(q("SELECT id FROM articles WHERE content_hash = ?"),
-                                                       (p["hash"],)).scalar()
-                            results[i] = (IngestResult(p["name"], "duplicate", title=p["title"] or None,
-                                                       duplicate_of=dup) if dup is not None else
-                                          IngestResult(p["name"], "failed", title=p["title"] or None,
-                                                       message="could not be stored (integrity error)"))
-                            continue
+                            if near is None:  # visible to the rest of the group (rolled back with it)
+                                self._add_bands(conn, [(new_id, p["sig"])])
+                            if sp is not None:
+                                sp.commit()
                         except Exception as exc:  # noqa: BLE001 - this article fails, the group goes on
+                            if sp is None:
+                                raise _Retry() from exc
                             if sp.is_active:
                                 sp.rollback()
+                            if isinstance(exc, IntegrityError):  # a concurrent writer stored the same text
+                                dup = conn.exec_driver_sql(q("SELECT id FROM articles WHERE content_hash = ?"),
+                                                           (p["hash"],)).scalar()
+                                results[i] = (IngestResult(p["name"], "duplicate", title=p["title"] or None,
+                                                           duplicate_of=dup) if dup is not None else
+                                              IngestResult(p["name"], "failed", title=p["title"] or None,
+                                                           message="could not be stored (integrity error)"))
+                                continue
                             results[i] = IngestResult(p["name"], "failed", title=p["title"] or None,
                                                       message=f"storing {p['name']} failed: {_one_line(exc)}")
                             continue
-                        # visible to the rest of the group (rolled back with it: see below)
-                        if near is None:
-                            index.add(new_id, p["sig"])
-                        self._index_max_id = max(self._index_max_id, new_id)
                         stored.append((i, new_id, near, now))
                     if stored:
                         conn.exec_driver_sql("UPDATE meta SET value = value + 1 WHERE key = 'version'")
+            except _Retry:
+                return False
             except BaseException as exc:
-                self._index = None  # may hold rows that were never committed: rebuild lazily
                 if not isinstance(exc, Exception):
                     raise
                 msg = _one_line(exc)
@@ -398,7 +434,7 @@ class Store:
                         p = prepared[i]
                         results[i] = IngestResult(p["name"], "failed", title=p["title"] or None,
                                                   message=f"storing {p['name']} failed: {msg}")
-                return
+                return True
         for i, new_id, near, now in stored:
             a, p = articles_[i], prepared[i]
             a.id, a.content_hash, a.ingested_at = new_id, p["hash"], now
@@ -407,6 +443,7 @@ class Store:
             results[i] = (IngestResult(p["name"], "near_duplicate", article_id=new_id, title=p["title"] or None,
                                        duplicate_of=near[0]) if near else
                           IngestResult(p["name"], "added", article_id=new_id, title=p["title"] or None))
+        return True
 
     def _insert(self, conn: sa.Connection, a: Article, p: dict, near, now: datetime) -> int:
         """The article row + its FTS row (a separate method so tests can inject failures)."""
@@ -460,8 +497,13 @@ class Store:
             if old is None:
                 return
             self._fts_delete(conn, article_id, old.title, old.text)
+            sig = conn.execute(sa.select(articles.c.minhash).where(articles.c.id == article_id)).scalar()
+            self._drop_bands(conn, article_id, sig)
+            # its near-duplicates become originals (duplicate_of is set to NULL): findable from now on
+            orphans = conn.execute(sa.select(articles.c.id, articles.c.minhash)
+                                   .where(articles.c.duplicate_of == article_id)).all()
             conn.execute(articles.delete().where(articles.c.id == article_id))
-            self._index = None
+            self._add_bands(conn, [(aid, bytes(sg)) for aid, sg in orphans if sg])
 
     def count(self) -> int:
         with self._read() as conn:
@@ -786,6 +828,10 @@ class Store:
                 c = conn.execute(sa.select(sa.func.max(labels.c.key)).where(labels.c.kind == kind)).scalar()
                 mx[kind] = max([v for v in (a, b, c) if v is not None], default=-1)
         return {"labels": lab, "merges": mer, "max_key": mx}
+
+
+class _Retry(Exception):
+    """An article failed in a group written without savepoints: redo the group with them."""
 
 
 class _Duplicate(Exception):
