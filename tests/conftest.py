@@ -6,17 +6,10 @@ instances), hence the autouse clearing.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-APP = str(ROOT / "app.py")
-SAMPLE_FILES = sorted((ROOT / "data").glob("*.txt"))
+from app_paths import APP, ROOT, SAMPLE_FILES  # noqa: F401 (re-exported for fixtures below)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, ROOT, SAMPLE_FILES
+from app_paths import APP, ROOT, SAMPLE_FILES
 from narratives.errors import StoreError
 from narratives.records import Article
 

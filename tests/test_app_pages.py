@@ -111,7 +111,7 @@ def test_open_article_from_url_and_bad_id(seeded_app, seeded_db):
     title = md_escape(frame["title"].iloc[0], 200)
     assert any(m.value == f"### {title}" for m in at.markdown)
     from streamlit.testing.v1 import AppTest
-    from conftest import APP
+    from app_paths import APP
     at2 = _run_page(AppTest.from_file(APP, default_timeout=60), "views/articles.py", {"id": "123456"})
     assert "No article with id" in _texts(at2)
 

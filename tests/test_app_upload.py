@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from conftest import SAMPLE_FILES
+from app_paths import SAMPLE_FILES
 
 
 def _open_upload(at):

@@ -159,10 +159,10 @@ def test_cli_ingest_dir(corpus, tmp_path):
 def test_upload_page(corpus, fresh_db):
     from streamlit.testing.v1 import AppTest
 
-    from conftest import APP
+    from app_paths import APP
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("views/upload.py").run()
     assert not at.exception
     files = [(c.name, c.data, "application/octet-stream") for c in corpus]
     files += [(n, d, "text/plain") for n, d in good_files().items()]
@@ -186,5 +186,5 @@ def test_upload_page(corpus, fresh_db):
     for el in list(at.markdown) + list(at.caption) + list(at.error) + list(at.warning) + list(at.info):
         assert "<script" not in el.value.lower() and "javascript:" not in el.value.lower()
     # the app is still up: another page renders over the new corpus
-    at.switch_page("pages/articles.py").run()
+    at.switch_page("views/articles.py").run()
     assert not at.exception, [e.value for e in at.exception]

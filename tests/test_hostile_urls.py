@@ -60,7 +60,7 @@ def test_hostile_query_params_give_a_clean_page_with_a_notice(seeded_app, page, 
 def test_raw_html_only_where_its_text_is_escaped():
     """Only the side-by-side page renders HTML (its <mark> highlights), and there every piece of article
     text goes through html.escape; nothing else turns HTML on."""
-    from conftest import ROOT
+    from app_paths import ROOT
     users = []
     for path in [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py"))]:
         src = path.read_text()
@@ -76,7 +76,7 @@ def test_hostile_article_is_shown_as_text(fresh_db, monkeypatch):
     """An article whose title/text/source/url carry markup and script is shown escaped on every page."""
     from streamlit.testing.v1 import AppTest
 
-    from conftest import APP
+    from app_paths import APP
     from narratives.pipeline import cluster_corpus
     from narratives.records import Article
     from narratives.store import Store

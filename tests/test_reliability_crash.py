@@ -229,7 +229,7 @@ def test_sigkill_mid_cluster_keeps_last_complete_run(batch, tmp_path, monkeypatc
     # what the dashboard shows: the Topics page names the last complete run
     from streamlit.testing.v1 import AppTest
 
-    from conftest import APP
+    from app_paths import APP
     monkeypatch.setenv("NARRATIVES_DB", url)
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()

@@ -190,7 +190,7 @@ Read the <a href="javascript:window.__pwned=3">full report here</a> before the h
 def test_deep_link_as_first_visit_to_fresh_server(browser, e2e_corpus, tmp_path):
     """A shared link is often the first thing a restarted server serves: it must still run app.py (sidebar
     filters applied), not a bare page. Own server, so no earlier visit can mask this."""
-    from conftest import run_server
+    from e2e_server import run_server
     from e2e_util import Ctx
 
     want = expected_ids(e2e_corpus, sources={"Reuters"}, term="climate")
