@@ -33,7 +33,21 @@ def normalise(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text or "")).casefold())
+    text = text or ""
+    # fast path, same words: punctuation that is never part of a word (nor turned into one by NFKC) becomes
+    # a space; if the rest is ASCII, the \w+ runs are what split() leaves once non-word ASCII is spaced
+    t = text
+    for c in _PUNCT:
+        if c in t:
+            t = t.replace(c, " ")
+    if t.isascii():
+        return t.lower().translate(_ASCII_NONWORD_SPACE).split()
+    return _WORD.findall(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold())
+
+
+_PUNCT = "\u2019\u201c\u201d\u2014\u2018\u2013\u2026\u00a0\u2022\u00ab\u00bb\u201a\u201e\u2032\u2033"
+_ASCII_NONWORD_SPACE = str.maketrans({chr(i): " " for i in range(128)
+                                      if not (chr(i).isalnum() or chr(i) == "_")})
 
 
 def fingerprint(text: str) -> tuple[str, bytes]:
@@ -115,24 +129,25 @@ def jaccard(a: bytes, b: bytes) -> float:
 # Two signatures are candidates when one band is equal. The store keeps one 64-bit key per (band, values)
 # in an indexed table, so finding candidates is one SQL lookup (no in-memory index to build per process).
 BANDS, ROWS = 9, 13
-_KMUL = np.uint64(0x100000001B3)        # FNV-1a 64 prime
-_KBASIS = np.uint64(0xCBF29CE484222325)
+_BAND_BYTES = ROWS * 4
 
 
-def band_keys(sigs: list[bytes]) -> np.ndarray:
-    """(n, BANDS) int64: one key per band of each signature, the band number mixed in (so one column suffices)."""
-    if not sigs:
-        return np.zeros((0, BANDS), dtype=np.int64)
-    v = np.frombuffer(b"".join(sigs), dtype="<u4").reshape(len(sigs), NUM_PERM)[:, :BANDS * ROWS]
-    v = v.reshape(len(sigs), BANDS, ROWS).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        h = np.broadcast_to((_KBASIS ^ np.arange(BANDS, dtype=np.uint64)) * _KMUL, (len(sigs), BANDS)).copy()
-        for j in range(ROWS):
-            h = (h ^ v[:, :, j]) * _KMUL
-        h ^= h >> np.uint64(33)
-        h *= np.uint64(0xFF51AFD7ED558CCD)
-        h ^= h >> np.uint64(33)
-    return h.view(np.int64)
+def band_keys(sigs: list[bytes]) -> list[list[int]]:
+    """BANDS keys per signature: signed 64-bit blake2b of (band number, the band's 13 values).
+
+    The band number is mixed in, so one indexed column holds all bands. Persisted (store.minhash_bands):
+    changing this function needs a new BAND_KEYS_VERSION so stores rebuild their band rows.
+    """
+    out = []
+    for sig in sigs:
+        out.append([int.from_bytes(hashlib.blake2b(sig[b * _BAND_BYTES:(b + 1) * _BAND_BYTES], digest_size=8,
+                                                   person=_PERSON[b]).digest(), "little", signed=True)
+                    for b in range(BANDS)])
+    return out
+
+
+_PERSON = [b"band%d" % b for b in range(BANDS)]
+BAND_KEYS_VERSION = 2
 
 
 class NearDuplicateIndex:

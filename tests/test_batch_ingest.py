@@ -121,3 +121,23 @@ def test_ingest_files_uses_groups_and_keeps_order(tmp_path):
     assert [r.status for r in results] == ["added"] * 2 + ["failed"] + ["added"] * 5 + ["duplicate"]
     assert calls == [(i + 1, 9, r.status) for i, r in enumerate(results)]
     assert store.count() == 7
+
+
+def test_streamed_ingest_in_workers_equals_one_batch(tmp_path, monkeypatch):
+    """Above SERIAL_MAX_FILES files, chunks are parsed + fingerprinted in worker processes: same outcome."""
+    import narratives.ingest as ing
+    files = [(f"f{i}.txt", f"Title {i}\n\n{_text(i)}".encode()) for i in range(23)]
+    files.insert(7, ("bad.txt", b""))
+    files.append(("again.txt", files[4][1]))
+    files.append(("near.txt", f"Near\n\n{_text(9)} Reporting by a desk.".encode()))
+    one = Store(f"sqlite:///{tmp_path}/one.db")
+    expected = ingest_files(one, files, group=4)
+    monkeypatch.setattr(ing, "SERIAL_MAX_FILES", 5)
+    monkeypatch.setattr(ing, "CHUNK_FILES", 3)
+    many = Store(f"sqlite:///{tmp_path}/many.db")
+    calls = []
+    got = ingest_files(many, iter(files), group=4, workers=2, progress=lambda d, t, r: calls.append((d, t)))
+    assert _outcome(got) == _outcome(expected)
+    assert [r.status for r in got].count("near_duplicate") == 1
+    assert calls[-1] == (len(files), len(files)) and [d for d, _ in calls] == list(range(1, len(files) + 1))
+    assert many.frame()[["id", "title", "duplicate_of"]].equals(one.frame()[["id", "title", "duplicate_of"]])

@@ -172,3 +172,27 @@ def test_bad_url_is_store_error(tmp_path):
         Store("nosuchdialect://x")
     with pytest.raises(StoreError):
         Store("sqlite:////proc/definitely/not/here.db")
+
+
+def test_near_duplicates_across_handles_and_old_databases(tmp_path):
+    """LSH band rows live in the database: another handle (process) sees them at once, and a database
+    from before the band table gets them backfilled once when opened."""
+    import sqlite3
+    from narratives.records import Article
+    url = f"sqlite:///{tmp_path}/s.db"
+    text = " ".join(f"word{i % 97} river{i % 13} council{i % 7}" for i in range(120))
+    a, b = Store(url), Store(url)
+    orig = a.add_article(Article(title="o", text=text)).article_id
+    r = b.add_article(Article(title="n", text=text + " Reporting by a desk."))
+    assert r.status == "near_duplicate" and r.duplicate_of == orig
+    a.close(), b.close()
+    con = sqlite3.connect(f"{tmp_path}/s.db")   # an old database: no band rows, no marker
+    con.execute("DELETE FROM minhash_bands")
+    con.execute("DELETE FROM meta WHERE key = 'minhash_bands'")
+    con.commit(), con.close()
+    c = Store(url)
+    r = c.add_article(Article(title="n2", text=text + " Editing by another desk."))
+    assert r.status == "near_duplicate" and r.duplicate_of == orig
+    c.delete_article(orig)   # its copies become originals and are found as such
+    r = c.add_article(Article(title="n3", text=text + " Reporting by a desk. More."))
+    assert r.status == "near_duplicate" and r.duplicate_of != orig

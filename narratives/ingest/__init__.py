@@ -232,57 +232,133 @@ def _normalise_inputs(files) -> Iterator[tuple[str, bytes | InputError]]:
             yield item
 
 
+SERIAL_MAX_FILES = 2000   # up to this many files: parsed in this process as one batch (batch-wide cleaning)
+CHUNK_FILES = 500         # above it: chunks of this many files parsed + fingerprinted in worker processes
+
+
+def _parse_chunk(files: list, source, published) -> tuple[list[ParsedFile], list[list[tuple[str, bytes]]]]:
+    """read_batch on one chunk plus each article's (content hash, MinHash signature): a worker's job."""
+    from .. import dedupe
+    parsed = read_batch(files, source=source, published=published)
+    return parsed, [[dedupe.fingerprint(a.text or "") for a in pf.articles] for pf in parsed]
+
+
+def _parsed_chunks(files, source, published, workers: int | None):
+    """(parsed files, fingerprints or None, files still to parse) per chunk, in input order.
+
+    Small batches are one chunk parsed here (exactly read_batch). Larger ones stream: chunks of
+    CHUNK_FILES go to `workers` forked processes (parse, clean, fingerprint) while the caller stores the
+    previous ones, with at most workers + 1 chunks in flight, so memory stays bounded by the chunk size,
+    not the batch. Lines repeated across one source's articles are then found per chunk.
+    """
+    import itertools
+    it = _normalise_inputs(files)
+    head = list(itertools.islice(it, SERIAL_MAX_FILES + 1))
+    workers = min(2, os.cpu_count() or 1) if workers is None else workers
+    if len(head) <= SERIAL_MAX_FILES or workers < 1:
+        files_all = head if len(head) <= SERIAL_MAX_FILES else itertools.chain(head, it)
+        yield read_batch(files_all, source=source, published=published), None, 0
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    chain = itertools.chain(head, it)
+    del head
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as ex:
+        pending: deque = deque()
+        more = True
+
+        def submit() -> bool:
+            chunk = list(itertools.islice(chain, CHUNK_FILES))
+            if chunk:
+                pending.append((chunk, ex.submit(_parse_chunk, chunk, source, published)))
+            return bool(chunk)
+
+        for _ in range(workers + 1):
+            more = more and submit()
+        while pending:
+            chunk, fut = pending.popleft()
+            try:
+                parsed, fps = fut.result()
+            except Exception:  # noqa: BLE001 - a worker died (e.g. out of memory): parse the chunk here
+                parsed, fps = _parse_chunk(chunk, source, published)
+            del chunk
+            more = more and submit()
+            yield parsed, fps, sum(len(c) for c, _ in pending) + (1 if more else 0)
+
+
 def ingest_files(store, files, *, source: str | None = None, published: date | str | None = None,
                  progress: Callable[[int, int, IngestResult], None] | None = None,
-                 group: int = 300) -> list[IngestResult]:
-    """read_batch, then store the articles `group` at a time; one result per article/failure, in order.
+                 group: int = 300, workers: int | None = None) -> list[IngestResult]:
+    """Parse the files and store the articles `group` at a time; one result per article/failure, in order.
 
     Each article is still all-or-nothing (Store.add_articles: one transaction per group, a savepoint per
-    article), which is several times faster than a commit per article. progress(done, total, result) is
-    called for every article and every failed file or row, an article only once its group committed.
+    article when one fails), which is several times faster than a commit per article. Batches of more than
+    SERIAL_MAX_FILES files are parsed and fingerprinted in `workers` processes (default: up to 2) while
+    earlier articles are stored (see _parsed_chunks). progress(done, total, result) is called for every
+    article and every failed file or row, an article only once its group committed; for a streamed batch
+    `total` counts the files not yet parsed as one item each until they are.
     """
-    parsed = read_batch(_normalise_inputs(files), source=source, published=published)
-    items: list[tuple[str, Article | str]] = []   # (name, article) or (name, error message)
-    for pf in parsed:
-        if pf.error:
-            items.append((pf.file_name, pf.error))
-        for article in pf.articles:
-            items.append((article.file_name or pf.file_name, article))
-    total = len(items)
+    batch_date = _as_date(published)   # once, not per chunk
     results: list[IngestResult] = []
+    items: list[tuple[str, Article | str, tuple[str, bytes] | None]] = []   # parsed, not yet stored
+    ahead, known = [0], [0]   # files not yet parsed, items (articles + failures) parsed so far
+    batch = getattr(store, "add_articles", None)
 
     def emit(result: IngestResult) -> None:
         results.append(result)
         if progress is not None:
-            progress(len(results), total, result)
+            progress(len(results), known[0] + ahead[0], result)
 
-    batch = getattr(store, "add_articles", None)
-    pos = 0
-    while pos < total:
-        name, item = items[pos]
-        if isinstance(item, str):
-            emit(IngestResult(name, "failed", message=item))
-            pos += 1
-            continue
-        end = pos
-        while end < total and end - pos < group and not isinstance(items[end][1], str):
-            end += 1
-        chunk = [a for _, a in items[pos:end]]
-        if batch is not None:
-            try:
-                stored = batch(chunk, group=group)
-            except StoreError as e:
-                stored = [IngestResult(n, "failed", title=a.title, message=_one_line(str(e))) for n, a in items[pos:end]]
-        else:  # a store without the batch method: one transaction per article
-            stored = []
-            for n, a in items[pos:end]:
+    def drain(final: bool) -> None:
+        """Store/report from the front of `items`: whole groups, or a shorter run before an error or at the end."""
+        pos = 0
+        total = len(items)
+        while pos < total:
+            name, item, _fp = items[pos]
+            if isinstance(item, str):
+                del items[pos:pos + 1]
+                total -= 1
+                emit(IngestResult(name, "failed", message=item))
+                continue
+            end = pos
+            while end < total and end - pos < group and not isinstance(items[end][1], str):
+                end += 1
+            if end - pos < group and end == total and not final:
+                break   # wait for more articles: groups are the same as for one big batch
+            run = items[pos:end]
+            del items[pos:end]
+            total -= len(run)
+            chunk = [a for _, a, _ in run]
+            if batch is not None:
                 try:
-                    stored.append(store.add_article(a))
+                    fps = [fp for _, _, fp in run]
+                    stored = (batch(chunk, group=group, fingerprints=fps) if all(fps)
+                              else batch(chunk, group=group))
                 except StoreError as e:
-                    stored.append(IngestResult(n, "failed", title=a.title, message=_one_line(str(e))))
-        for (n, _a), result in zip(items[pos:end], stored):
-            if not result.file_name:
-                result.file_name = n
-            emit(result)
-        pos = end
+                    stored = [IngestResult(n, "failed", title=a.title, message=_one_line(str(e))) for n, a, _ in run]
+            else:  # a store without the batch method: one transaction per article
+                stored = []
+                for n, a, _ in run:
+                    try:
+                        stored.append(store.add_article(a))
+                    except StoreError as e:
+                        stored.append(IngestResult(n, "failed", title=a.title, message=_one_line(str(e))))
+            for (n, _a, _), result in zip(run, stored):
+                if not result.file_name:
+                    result.file_name = n
+                emit(result)
+
+    for parsed, fps, files_ahead in _parsed_chunks(files, source, batch_date, workers):
+        ahead[0] = files_ahead
+        n0 = len(items)
+        for k, pf in enumerate(parsed):
+            if pf.error:
+                items.append((pf.file_name, pf.error, None))
+            for j, article in enumerate(pf.articles):
+                items.append((article.file_name or pf.file_name, article, fps[k][j] if fps else None))
+        known[0] += len(items) - n0
+        drain(False)
+    ahead[0] = 0
+    drain(True)
     return results
