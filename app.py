@@ -114,7 +114,7 @@ def _sidebar() -> None:
     except Exception as exc:  # a broken DB must show a notice, not a traceback
         st.error(f"Cannot open the article store: {sh.md_escape(exc, 200)}")
         st.stop()
-    sources = sorted(str(s) for s in frame["source"].dropna().unique()) if not frame.empty else []
+    sources = sh.source_names()
     topic_keys = sorted(topics)
     stance_keys = sorted(stances)
     notices = _check_params(sources, topic_keys, stance_keys)

@@ -71,8 +71,15 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120) -> dict:
             for i in range(changes):
                 label = "Sources" if i < changes - 2 else "Topics"
                 box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(has_text=label).first
-                box.locator("input").click()
-                page.locator("[role=option]").first.wait_for()
+                for attempt in range(3):  # the dropdown sometimes ignores a click on a still-focused input
+                    box.locator("input").click()
+                    try:
+                        page.locator("[role=option]").first.wait_for(timeout=5000)
+                        break
+                    except Exception:
+                        page.keyboard.press("Escape")
+                        if attempt == 2:
+                            raise
                 opts = page.locator("[role=option]")
                 opt = opts.nth(1) if opts.first.inner_text().strip().lower().startswith("select all") else opts.first
                 option = opt.inner_text()

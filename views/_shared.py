@@ -111,9 +111,18 @@ def version() -> str:
     return get_store().version()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _frame(url: str, ver: str) -> pd.DataFrame:
+    # cache_resource, not cache_data: cache_data would unpickle a fresh copy of the whole frame on every
+    # rerun (100,000 rows). The one shared frame is read-only: pages filter/derive from it, never assign
+    # into it (pandas copy-on-write makes everything derived from it safe to change).
     return _open_store(url).frame()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _source_names(url: str, ver: str) -> tuple[str, ...]:
+    frame = _frame(url, ver)
+    return tuple(sorted(str(s) for s in frame["source"].dropna().unique())) if not frame.empty else ()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -132,8 +141,14 @@ def _stats(url: str, ver: str) -> dict:
 
 
 def full_frame() -> pd.DataFrame:
-    """Every stored article (see Store.frame for the columns); a fresh copy, safe to mutate."""
+    """Every stored article (see Store.frame for the columns). Shared by every session: READ-ONLY, never
+    assign into it (filter or .copy() first)."""
     return _frame(config.default_db_url(), version())
+
+
+def source_names() -> list[str]:
+    """Sorted distinct source names of the stored articles (the sidebar's Sources options)."""
+    return list(_source_names(config.default_db_url(), version()))
 
 
 def stats() -> dict:
@@ -169,6 +184,7 @@ def search_ids(query: str) -> list[int]:
 def after_write() -> None:
     """Call after any write: caches are keyed on store.version(), this just drops old entries early."""
     _frame.clear()
+    _source_names.clear()
     _search.clear()
     _clusters.clear()
     _stats.clear()
