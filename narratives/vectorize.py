@@ -68,7 +68,11 @@ def lexicon_rates(text: str) -> np.ndarray:
     is 4-10x slower at 100,000 texts).
     """
     low = text.lower().replace("’", "'")
-    words = _WORD.findall(low)
+    return _marker_rates(low, _WORD.findall(low), text)
+
+
+def _marker_rates(low: str, words: list[str], raw: str) -> np.ndarray:
+    """The marker vector from a lowercased text, its words and the raw text (quotes and questions)."""
     counts = Counter(words)
     out = [0.0] * N_LEX
     for w, cats in _SINGLE.items():
@@ -83,8 +87,8 @@ def lexicon_rates(text: str) -> np.ndarray:
     scale = 100.0 / max(len(words), 1)
     for ci in range(len(CATEGORIES)):
         out[ci] *= scale
-    out[-2] = sum(len(q) for q in _QUOTE.findall(text)) / max(len(text), 1)
-    out[-1] = text.count("?") / max(len(_SENT.findall(text)), 1)
+    out[-2] = sum(len(q) for q in _QUOTE.findall(raw)) / max(len(raw), 1)
+    out[-1] = raw.count("?") / max(len(_SENT.findall(raw)), 1)
     return np.array(out, dtype=np.float32)
 
 
@@ -99,23 +103,7 @@ def doc_features(title: str, body: str) -> tuple[list[str], np.ndarray]:
     part = body[:TOPIC_CHARS]
     low = f"{title}\n{part}".lower().replace("’", "'")
     toks = _TOKEN.findall(low)
-    counts = Counter(toks)
-    out = [0.0] * N_LEX
-    for w, cats in _SINGLE.items():
-        c = counts.get(w)
-        if c:
-            for ci in cats:
-                out[ci] += c
-    for m in _PHRASE_RE.findall(low):
-        for ci in _PHRASES.get(" ".join(m.split()), ()):
-            out[ci] += 1
-    out[_NEG] += low.count("n't")
-    scale = 100.0 / max(len(toks), 1)
-    for ci in range(len(CATEGORIES)):
-        out[ci] *= scale
-    out[-2] = sum(len(q) for q in _QUOTE.findall(part)) / max(len(part), 1)
-    out[-1] = part.count("?") / max(len(_SENT.findall(part)), 1)
-    return [w for w in toks if w not in _STOP], np.array(out, dtype=np.float32)
+    return [w for w in toks if w not in _STOP], _marker_rates(low, toks, part)
 
 
 def _features_chunk(bounds: tuple[int, int], titles=None, texts=None):
