@@ -15,7 +15,7 @@ import unicodedata
 import zlib
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+import functools
 
 NUM_PERM = 128
 SHINGLE = 5
@@ -89,9 +89,13 @@ def _shingle_hashes(words: list[str]) -> np.ndarray:
     return h
 
 
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
-_PERM_A = _TEMPLATE.permutations[0].astype(np.uint32)
-_PERM_B = _TEMPLATE.permutations[1].astype(np.uint32)
+@functools.lru_cache(maxsize=1)
+def _template():
+    """datasketch's MinHash permutations (imported on first use: datasketch pulls in scipy, ~0.8 s, which
+    the dashboard's first page load should not pay)."""
+    from datasketch import MinHash
+    t = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+    return t, t.permutations[0].astype(np.uint32), t.permutations[1].astype(np.uint32)
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -106,8 +110,9 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 def _signature_of_words(words: list[str]) -> bytes:
     """Same values as datasketch MinHash(num_perm=128, seed=1).update_batch(shingle hashes), vectorised."""
     hv = _fmix32(_shingle_hashes(words))
+    _, perm_a, perm_b = _template()
     with np.errstate(over="ignore"):
-        phv = hv[:, None] * _PERM_A[None, :] + _PERM_B[None, :]
+        phv = hv[:, None] * perm_a[None, :] + perm_b[None, :]
     return phv.min(axis=0).astype("<u4").tobytes()
 
 
@@ -155,6 +160,7 @@ class NearDuplicateIndex:
 
     def __init__(self, threshold: float = THRESHOLD):
         self.threshold = threshold
+        from datasketch import MinHashLSH
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._sigs: dict[int, bytes] = {}
 
@@ -165,8 +171,9 @@ class NearDuplicateIndex:
         return article_id in self._sigs
 
     @staticmethod
-    def _lean(sig: bytes) -> LeanMinHash:
-        return LeanMinHash(seed=SEED, hashvalues=_values(sig), scheme=_TEMPLATE.scheme)
+    def _lean(sig: bytes):
+        from datasketch import LeanMinHash
+        return LeanMinHash(seed=SEED, hashvalues=_values(sig), scheme=_template()[0].scheme)
 
     def add(self, article_id: int, sig: bytes) -> None:
         """Index one signature (ignored if the id is already indexed)."""
