@@ -333,6 +333,18 @@ def plotly_config(name: str) -> dict:
             "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
 
 
+def page_data():
+    """(all articles, the filtered ones, Filters) for a page that charts the filtered set; stops the page
+    with the empty state when there is nothing to draw."""
+    frame = full_frame()
+    if empty_state(frame, frame):
+        st.stop()
+    view, f = filtered_frame(frame)
+    if empty_state(view):
+        st.stop()
+    return frame, view, f
+
+
 def empty_state(view: pd.DataFrame, frame: pd.DataFrame | None = None) -> bool:
     """Show what to do when there is nothing to draw; True when the page should stop."""
     if frame is not None and frame.empty:

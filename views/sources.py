@@ -45,12 +45,7 @@ def _topic_axis(key: int, labels: dict[int, str], limit: int = 28, sep: str = " 
 
 
 # ------------------------------------------------------------------ data
-frame = sh.full_frame()
-if sh.empty_state(frame, frame):
-    st.stop()
-view, f = sh.filtered_frame(frame)
-if sh.empty_state(view):
-    st.stop()
+frame, view, f = sh.page_data()
 
 view = view.assign(source_name=compare.source_names(view))
 labels = compare.topic_names(view)

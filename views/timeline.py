@@ -65,12 +65,7 @@ def _remove_events() -> None:
 _events_to_url()
 
 # ------------------------------------------------------------------ data
-frame = sh.full_frame()
-if sh.empty_state(frame, frame):
-    st.stop()
-view, f = sh.filtered_frame(frame)
-if sh.empty_state(view):
-    st.stop()
+frame, view, f = sh.page_data()
 
 c1, c2, c3 = st.columns([2, 3, 3])
 measure = c1.radio("Show", ["Article count", "Share of coverage"], key="tl_measure", horizontal=True,
