@@ -144,6 +144,9 @@ def _sidebar() -> None:
         st.segmented_control("Time granularity", list(sh.GRANULARITIES), default="week", key=sh.K_GRAN,
                              bind="query-params")
         st.button("Clear filters", on_click=_clear_filters, key="clear_filters")
+        st.segmented_control("Chart image format", ["png", "svg"], default="png", key=sh.K_IMAGE_FORMAT,
+                             help="What the camera button above each chart downloads (the CSV buttons give "
+                                  "the data behind it).")
         if sh.read_only():
             st.caption("Read-only mode: uploads and edits are switched off.")
         elif sh.auth_required():

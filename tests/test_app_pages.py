@@ -188,3 +188,15 @@ def test_read_only_hides_upload(seeded_app, monkeypatch):
     at = _run_page(seeded_app, "views/topics.py")
     assert not [b for b in at.button if b.key == "tp_refit"]
     assert not [t for t in at.text_input if t.key and t.key.startswith("tp_")]
+
+
+def test_chart_image_format_follows_the_sidebar_choice(seeded_app):
+    """The camera button of every chart downloads PNG by default and SVG once chosen in the sidebar."""
+    at = _run_page(seeded_app, "views/timeline.py")
+    cfg = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert cfg["toImageButtonOptions"]["format"] == "png"
+    at.session_state["img_fmt"] = "svg"
+    at.run()
+    assert not at.exception
+    cfg = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert cfg["toImageButtonOptions"]["format"] == "svg"

@@ -327,10 +327,16 @@ def download_csv(df: pd.DataFrame, file_name: str, key: str, label: str = "Downl
                        disabled=df.empty)
 
 
+K_IMAGE_FORMAT = "img_fmt"   # sidebar choice of the modebar's image format (not part of shared links)
+
+
 def plotly_config(name: str) -> dict:
-    """Modebar config: 'Download as PNG' saves a 2x PNG named after the chart."""
+    """Modebar config: the camera button saves the chart as PNG (2x) or SVG, as chosen in the sidebar,
+    named after the chart."""
+    fmt = st.session_state.get(K_IMAGE_FORMAT) or "png"
     return {"displaylogo": False,
-            "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}}
+            "toImageButtonOptions": {"format": fmt if fmt in ("png", "svg") else "png", "filename": name,
+                                     "scale": 2}}
 
 
 def page_data():
