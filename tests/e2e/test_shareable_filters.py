@@ -91,7 +91,7 @@ def test_colleague_opening_the_link_sees_same_list(changed_link, new_ctx):
     assert visible_articles(page, len(changed_link["want"])) == changed_link["rows"]
     assert multiselect_tags(page, "Sources") == ["Reuters", "The Guardian"]
     assert text_input_value(page, "Search text") == "climate"
-    assert sidebar(page).locator("[data-testid=stButtonGroup] [aria-checked=true]").inner_text().strip() == "month"
+    assert sidebar(page).locator("[data-testid=stButtonGroup]", has_text="week").locator("[aria-checked=true]").inner_text().strip() == "month"
     check_page(page, "03_colleague_opens_link")
 
 
