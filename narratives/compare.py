@@ -119,6 +119,18 @@ def source_topic_matrix(frame: pd.DataFrame, normalise: str | None = "source") -
     return SourceTopic(values.astype(float), counts.astype(int), topic_names(sub), unassigned)
 
 
+def _clustered(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The articles that have a topic, with display source names and int topics; None when there are none."""
+    if frame is None or frame.empty:
+        return None
+    sub = frame.loc[frame["topic"].notna()].copy()
+    if sub.empty:
+        return None
+    sub["source"] = source_names(sub)
+    sub["topic"] = sub["topic"].astype(int)
+    return sub
+
+
 def stance_mix(frame: pd.DataFrame, by_topic: bool = True) -> pd.DataFrame:
     """Stance counts and shares per source (per source x topic when by_topic).
 
@@ -127,13 +139,9 @@ def stance_mix(frame: pd.DataFrame, by_topic: bool = True) -> pd.DataFrame:
     are reported as stance_label "(no stance)" so the bars add up to the source's articles.
     """
     cols = ["source", "topic", "topic_label", "stance", "stance_label", "articles", "share"]
-    if frame is None or frame.empty:
+    sub = _clustered(frame)
+    if sub is None:
         return pd.DataFrame(columns=cols)
-    sub = frame.loc[frame["topic"].notna()].copy()
-    if sub.empty:
-        return pd.DataFrame(columns=cols)
-    sub["source"] = source_names(sub)
-    sub["topic"] = sub["topic"].astype(int)
     names = topic_names(sub)
     sub["topic_label"] = sub["topic"].map(names)
     sub["stance"] = sub["stance"].astype("Int64").fillna(-1).astype(int)
@@ -249,13 +257,9 @@ def first_coverage(frame: pd.DataFrame) -> pd.DataFrame:
     """
     cols = ["topic", "topic_label", "source", "published", "id", "title", "same_day", "sources",
             "articles", "undated"]
-    if frame is None or frame.empty:
+    sub = _clustered(frame)
+    if sub is None:
         return pd.DataFrame(columns=cols)
-    sub = frame.loc[frame["topic"].notna()].copy()
-    if sub.empty:
-        return pd.DataFrame(columns=cols)
-    sub["source"] = source_names(sub)
-    sub["topic"] = sub["topic"].astype(int)
     names = topic_names(sub)
     per_topic = sub.groupby("topic").agg(articles=("id", "size"),
                                          undated=("published", lambda s: int(s.isna().sum())))
