@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
+from page_helpers import open_page, store_samples
+
 PAGE = "views/side_by_side.py"
-SAMPLE = sorted((ROOT / "data").glob("*.txt"))
-SOURCES = ["Dawn", "Reuters", "Daily Pakistan", "Day News", "TradingView"]
 
 EVIL = ("<script>alert(1)</script> Evil Outlet reports.\n"
         "Pakistan’s Foreign Office (FO), on Thursday, denied claims that China is pressuring Islamabad to allow "
@@ -22,36 +19,17 @@ EVIL = ("<script>alert(1)</script> Evil Outlet reports.\n"
 @pytest.fixture(scope="module")
 def sbs_db(tmp_path_factory) -> tuple[str, dict[str, int]]:
     """Sample articles ingested one source each (real ingest), plus one hostile article; ids by file prefix."""
-    from narratives.ingest import ingest_files
     from narratives.store import Store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('sbs') / 'sbs.db'}"
     store = Store(url)
-    ids = {}
-    for i, (p, src) in enumerate(zip(SAMPLE, SOURCES)):
-        (r,) = ingest_files(store, [(p.name, p.read_bytes())], source=src, published=date(2024, 11, 10 + i))
-        # the batch source only fills in where the text names none (001, 004 do): force known names
-        store.update_article(r.article_id, source=src, published=date(2024, 11, 10 + i))
-        assert r.article_id, r.line()
-        ids[p.name[:3]] = r.article_id
-    (r,) = ingest_files(store, [("evil.txt", ("Evil title\n\n" + EVIL).encode())], source="Evil Outlet",
-                        published=date(2024, 11, 20))
-    assert r.article_id, r.line()
-    ids["evil"] = r.article_id
+    ids = store_samples(store, "Evil title\n\n" + EVIL, date(2024, 11, 20))
     store.close()
     return url, ids
 
 
 def _open(url: str, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("NARRATIVES_DB", url)
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(url, monkeypatch, PAGE, **params)
 
 
 def _bodies(at) -> list[str]:

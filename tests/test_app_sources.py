@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_paths import SAMPLE_FILES as SAMPLE
+from page_helpers import SOURCES, open_page, store_samples
+
 from narratives.records import Cluster
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 PAGE = "views/sources.py"
-SAMPLE = sorted((ROOT / "data").glob("*.txt"))
-SOURCES = ["Dawn", "Reuters", "Daily Pakistan", "Day News", "TradingView"]
 EVIL = ("Evil title <b>bold</b>\n\nOfficials denied the report, calling it <script>alert(1)</script> nonsense. "
         "“We reject these claims entirely,” the spokesperson said on Monday.")
 
@@ -22,20 +20,11 @@ EVIL = ("Evil title <b>bold</b>\n\nOfficials denied the report, calling it <scri
 @pytest.fixture(scope="module")
 def src_db(tmp_path_factory) -> tuple[str, dict[str, int]]:
     """Sample articles (one source each, dated) + a hostile one; topics: 0 trafficking, 1 security."""
-    from narratives.ingest import ingest_files
     from narratives.store import Store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('src') / 'src.db'}"
     store = Store(url)
-    ids = {}
-    for i, (p, src) in enumerate(zip(SAMPLE, SOURCES)):
-        (r,) = ingest_files(store, [(p.name, p.read_bytes())], source=src, published=date(2024, 11, 10 + i))
-        # the batch source only fills in where the text names none (001, 004 do): force known names
-        store.update_article(r.article_id, source=src, published=date(2024, 11, 10 + i))
-        ids[p.name[:3]] = r.article_id
-    (r,) = ingest_files(store, [("evil.txt", EVIL.encode())], source="Evil Outlet", published=date(2024, 11, 9))
-    ids["evil"] = r.article_id
-    assert all(ids.values()), ids
+    ids = store_samples(store, EVIL, date(2024, 11, 9))
     run = store.start_run({"test": True})
     topic_of = {"000": 0, "001": 0, "002": 1, "003": 1, "004": 1, "evil": 1}
     stance_of = {"000": 10, "001": 11, "002": 12, "003": 12, "004": 13, "evil": 12}
@@ -52,15 +41,7 @@ def src_db(tmp_path_factory) -> tuple[str, dict[str, int]]:
 
 
 def _open(url: str, monkeypatch, **params) -> AppTest:
-    monkeypatch.setenv("NARRATIVES_DB", url)
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(url, monkeypatch, PAGE, **params)
 
 
 def _texts(at) -> str:
