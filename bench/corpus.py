@@ -18,6 +18,17 @@ ALLSIDES = SHARED / "allsides" / "articles_full.csv.xz"
 _SENT = re.compile(r"(?<=[.!?])\s+")
 
 
+def load_bbc(classes=None) -> tuple[list[str], np.ndarray]:
+    """BBC News texts (title line + body, undecodable bytes replaced) and their folder labels."""
+    texts, labels = [], []
+    for d in sorted((SHARED / "bbc").iterdir()):
+        if d.is_dir() and (classes is None or d.name in classes):
+            for f in sorted(d.glob("*.txt")):
+                texts.append(f.read_bytes().decode("utf-8", errors="replace"))
+                labels.append(d.name)
+    return texts, np.array(labels)
+
+
 def load_allsides(path: Path = ALLSIDES) -> pd.DataFrame:
     df = pd.read_csv(path, usecols=["ID", "source", "topic", "date_iso", "title", "url", "text"])
     df = df.dropna(subset=["text", "title"]).reset_index(drop=True)

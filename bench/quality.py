@@ -26,15 +26,8 @@ CMD = "python bench/quality.py"
 from narratives.stance import StanceModel  # noqa: E402
 from narratives.topics import TopicModel  # noqa: E402
 
-
-def bbc(classes=None):
-    texts, labels = [], []
-    for d in sorted((SHARED / "bbc").iterdir()):
-        if d.is_dir() and (classes is None or d.name in classes):
-            for f in sorted(d.glob("*.txt")):
-                texts.append(f.read_bytes().decode("utf-8", errors="replace"))
-                labels.append(d.name)
-    return texts, np.array(labels)
+sys.path.insert(0, str(REPO / "bench"))
+from corpus import load_bbc as bbc  # noqa: E402
 
 
 def allsides(topics, per_topic=300):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pickle
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,18 +12,9 @@ from sklearn.metrics import normalized_mutual_info_score as nmi
 from narratives.topics import TopicModel
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
 SAMPLE = sorted((REPO / "data").glob("*.txt"))
-
-
-def _bbc(classes=None):
-    texts, labels = [], []
-    for d in sorted((SHARED / "bbc").iterdir()):
-        if d.is_dir() and (classes is None or d.name in classes):
-            for f in sorted(d.glob("*.txt")):
-                texts.append(f.read_bytes().decode("utf-8", errors="replace"))
-                labels.append(d.name)
-    return texts, np.array(labels)
+sys.path.insert(0, str(REPO / "bench"))
+from corpus import load_bbc as _bbc  # noqa: E402  (the loader bench/quality.py uses)
 
 
 @pytest.fixture(scope="module")
