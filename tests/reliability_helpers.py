@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filemakers import make_docx as _docx, make_pdf as _pdf, make_zip as _zip  # noqa: F401 (used by tests)
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
 
@@ -40,38 +42,6 @@ class Case:
     must_not_contain: list[str] = field(default_factory=list)
     disk_ok: bool = True           # can be written as a file on disk under this name (CLI path)
     partial: bool = False          # a container (zip, csv) with good AND bad parts: both kinds expected
-
-
-def _pdf(lines: list[str]) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4)
-    y = 800
-    for ln in lines:
-        c.drawString(50, y, ln)
-        y -= 16
-    c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
-def _docx(paragraphs: list[str]) -> bytes:
-    import docx
-    d = docx.Document()
-    for p in paragraphs:
-        d.add_paragraph(p)
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
-
-
-def _zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as z:
-        for name, data in members.items():
-            z.writestr(zipfile.ZipInfo(name), data, compress_type=compression)
-    return buf.getvalue()
 
 
 def _billion_laughs_docx() -> bytes:

@@ -1,22 +1,14 @@
 """Zip handling: members expanded one level, unsafe paths and bombs refused, good members kept."""
 from __future__ import annotations
 
-import io
 import struct
-import zipfile
 
 from narratives import config
 from narratives.ingest import read_batch
 
+from filemakers import make_zip
+
 STORY = "The port authority said on Monday that cargo volumes rose for a third month in a row."
-
-
-def make_zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as z:
-        for name, data in members.items():
-            z.writestr(zipfile.ZipInfo(name), data, compress_type=compression)
-    return buf.getvalue()
 
 
 def by_name(pfs):

@@ -1,40 +1,21 @@
 """A batch with every kind of broken file: the good files come through, each bad one is one line naming it."""
 from __future__ import annotations
 
-import io
-import zipfile
 
 from narratives.ingest import read_batch, read_paths
 from narratives.records import IngestResult
+
+from filemakers import make_docx, make_pdf, make_zip
 
 STORY = "The water board said on Friday that reservoir levels had recovered after the spring rains."
 
 
 def _pdf() -> bytes:
-    from reportlab.pdfgen import canvas
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf)
-    c.drawString(50, 800, STORY)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
+    return make_pdf([STORY])
 
 
 def _docx() -> bytes:
-    import docx
-    d = docx.Document()
-    d.add_paragraph(STORY)
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for k, v in members.items():
-            z.writestr(k, v)
-    return buf.getvalue()
+    return make_docx([STORY])
 
 
 def test_broken_files_do_not_stop_the_batch():
@@ -53,10 +34,10 @@ def test_broken_files_do_not_stop_the_batch():
         "truncated.docx": _docx()[:2000],
         "invalid.json": b'{"title": "x", "text": ',
         "notext.csv": b"id,headline\n1,Hello\n",
-        "bomb.zip": _zip({"bomb.txt": b"\0" * (4 * 1024 * 1024)}),
+        "bomb.zip": make_zip({"bomb.txt": b"\0" * (4 * 1024 * 1024)}),
         "weird.bin": b"\x13\x37 not a known format",
     }
-    archive = _zip({"../escape.txt": STORY.encode(), "nested.zip": _zip({"x.txt": STORY.encode()}),
+    archive = make_zip({"../escape.txt": STORY.encode(), "nested.zip": make_zip({"x.txt": STORY.encode()}),
                     "inside.txt": f"Inside\n\n{STORY}".encode()})
     files = list(good.items()) + list(bad.items()) + [("mixed.zip", archive)]
     pfs = read_batch(files)

@@ -11,6 +11,8 @@ import pytest
 from narratives.errors import InputError
 from narratives.ingest import detect_format, read_batch
 
+from filemakers import make_docx as _docx, make_pdf as _pdf
+
 STORY = ("The finance ministry said on Tuesday that exports rose by four percent in the third quarter. "
          "Officials credited stronger demand from neighbouring countries for the increase.")
 STORY2 = "Analysts said the figures were better than expected. The central bank will meet next week."
@@ -149,22 +151,6 @@ def test_invalid_json_reports_line_and_column():
     assert "line 2" in pf.error
 
 
-def _pdf(lines: list[str], title: str | None = None) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4)
-    if title:
-        c.setTitle(title)
-    y = 800
-    for ln in lines:
-        c.drawString(50, y, ln)
-        y -= 16
-    c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
 def test_pdf_text_is_unwrapped_into_sentences():
     data = _pdf(["Exports Rise Four Percent", "", "The finance ministry said on Tuesday that exports",
                  "rose by four percent in the third quarter.", "Officials credited stronger demand."])
@@ -176,18 +162,6 @@ def test_pdf_text_is_unwrapped_into_sentences():
 def test_pdf_metadata_title_wins():
     a = one("r.pdf", _pdf([STORY[:80]], title="Ministry Reports Export Growth"))
     assert a.title == "Ministry Reports Export Growth"
-
-
-def _docx(paragraphs: list[tuple[str, str | None]], core_title: str | None = None) -> bytes:
-    import docx
-    d = docx.Document()
-    for text, style in paragraphs:
-        d.add_paragraph(text, style=style)
-    if core_title:
-        d.core_properties.title = core_title
-    buf = io.BytesIO()
-    d.save(buf)
-    return buf.getvalue()
 
 
 def test_docx_paragraphs_and_title_style():
