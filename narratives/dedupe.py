@@ -90,12 +90,14 @@ def _shingle_hashes(words: list[str]) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def _template():
-    """datasketch's MinHash permutations (imported on first use: datasketch pulls in scipy, ~0.8 s, which
-    the dashboard's first page load should not pay)."""
-    from datasketch import MinHash
-    t = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
-    return t, t.permutations[0].astype(np.uint32), t.permutations[1].astype(np.uint32)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch 2.0's affine32 permutations for (NUM_PERM, SEED), generated the same way without importing
+    datasketch (it pulls in scipy, ~0.8 s, which every forked ingest worker and the dashboard's first page
+    load would pay). tests/test_dedupe.py checks the values against datasketch itself."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -110,7 +112,7 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 def _signature_of_words(words: list[str]) -> bytes:
     """Same values as datasketch MinHash(num_perm=128, seed=1).update_batch(shingle hashes), vectorised."""
     hv = _fmix32(_shingle_hashes(words))
-    _, perm_a, perm_b = _template()
+    perm_a, perm_b = _permutations()
     with np.errstate(over="ignore"):
         phv = hv[:, None] * perm_a[None, :] + perm_b[None, :]
     return phv.min(axis=0).astype("<u4").tobytes()
@@ -173,7 +175,7 @@ class NearDuplicateIndex:
     @staticmethod
     def _lean(sig: bytes):
         from datasketch import LeanMinHash
-        return LeanMinHash(seed=SEED, hashvalues=_values(sig), scheme=_template()[0].scheme)
+        return LeanMinHash(seed=SEED, hashvalues=_values(sig), scheme="affine32")
 
     def add(self, article_id: int, sig: bytes) -> None:
         """Index one signature (ignored if the id is already indexed)."""

@@ -263,6 +263,9 @@ def _parsed_chunks(files, source, published, workers: int | None):
     import multiprocessing
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
+    from .. import dedupe
+    dedupe._permutations()   # set up once here, so forked workers inherit it instead of each paying for it
+    _reader("text")
     chain = itertools.chain(head, it)
     del head
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as ex:
