@@ -112,7 +112,7 @@ def _write_txt(folder: Path, df, prefix: str = "") -> None:
 
 # ---------------------------------------------------------------- stages (each in its own process)
 def stage_ingest(n: int) -> dict:
-    from narratives.ingest import ingest_files, read_paths
+    from narratives.ingest import ingest_files
     from narratives.store import Store
     df = corpus(n)
     folder = CACHE / f"txt_{n}"
@@ -122,7 +122,7 @@ def stage_ingest(n: int) -> dict:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     store = Store(db_url(n))
     t = time.perf_counter()
-    results = ingest_files(store, read_paths([folder]))
+    results = ingest_files(store, [folder])
     secs = time.perf_counter() - t
     status = {s: sum(r.status == s for r in results) for s in ("added", "near_duplicate", "duplicate", "failed")}
     # real metadata from the corpus (untimed): row i is file txt_n/00000i.txt
@@ -186,7 +186,7 @@ def stage_peer(n: int, k: int) -> dict:
 
 def stage_assign(n: int) -> dict:
     import pandas as pd
-    from narratives.ingest import ingest_files, read_paths
+    from narratives.ingest import ingest_files
     from narratives.pipeline import assign_new
     from narratives.store import Store
     new = pd.read_parquet(CACHE / f"fresh_{n}.parquet")
@@ -194,7 +194,7 @@ def stage_assign(n: int) -> dict:
     _write_txt(folder, new, prefix="new")
     t = time.perf_counter()
     store = Store(db_url(n))
-    res = ingest_files(store, read_paths([folder]))
+    res = ingest_files(store, [folder])
     t_ingest = time.perf_counter() - t
     assigned = assign_new(store)
     secs = time.perf_counter() - t

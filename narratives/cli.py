@@ -34,7 +34,7 @@ def _progress_printer(total_hint: list[int]):
 
 
 def cmd_ingest(args) -> int:
-    from .ingest import ingest_files, read_paths
+    from .ingest import ingest_files
     published = None
     if args.date:
         try:
@@ -50,7 +50,7 @@ def cmd_ingest(args) -> int:
         print(result.line(), flush=False)
         show(done, total, result)
 
-    results = ingest_files(store, read_paths(args.paths), source=args.source, published=published,
+    results = ingest_files(store, args.paths, source=args.source, published=published,
                            progress=progress)
     if not results:
         print("no files found", file=sys.stderr)
@@ -149,12 +149,12 @@ def cmd_seed(args) -> int:
     if store.count() > 0:
         print(f"store already has {store.count()} articles: nothing to seed")
         return 0
-    from .ingest import ingest_files, read_paths
+    from .ingest import ingest_files
     from .pipeline import cluster_corpus
     files = sorted(Path(config.DATA_DIR).glob("*.txt"))
     if not files:
         raise NarrativesError(f"no sample articles in {config.DATA_DIR}")
-    results = ingest_files(store, read_paths(files))
+    results = ingest_files(store, files)
     for r in results:
         print(r.line())
     if store.count():

@@ -42,10 +42,13 @@ def _words(text: str) -> list[str]:
             t = t.replace(c, " ")
     if t.isascii():
         return t.lower().translate(_ASCII_NONWORD_SPACE).split()
-    return _WORD.findall(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold())
+    t = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    # same as _WORD.findall(t), ~2x faster: non-ASCII non-word characters become spaces, then the ASCII path
+    return _NON_ASCII_NONWORD.sub(" ", t).translate(_ASCII_NONWORD_SPACE).split()
 
 
 _PUNCT = "\u2019\u201c\u201d\u2014\u2018\u2013\u2026\u00a0\u2022\u00ab\u00bb\u201a\u201e\u2032\u2033"
+_NON_ASCII_NONWORD = re.compile(r"[^\w\x00-\x7f]+")
 _ASCII_NONWORD_SPACE = str.maketrans({chr(i): " " for i in range(128)
                                       if not (chr(i).isalnum() or chr(i) == "_")})
 

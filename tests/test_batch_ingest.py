@@ -141,3 +141,29 @@ def test_streamed_ingest_in_workers_equals_one_batch(tmp_path, monkeypatch):
     assert [r.status for r in got].count("near_duplicate") == 1
     assert calls[-1] == (len(files), len(files)) and [d for d, _ in calls] == list(range(1, len(files) + 1))
     assert many.frame()[["id", "title", "duplicate_of"]].equals(one.frame()[["id", "title", "duplicate_of"]])
+
+
+def test_paths_read_by_workers_equal_read_paths(tmp_path, monkeypatch):
+    """Plain paths reach the workers unread (_PathRef); every file, good or bad, gets the same result as
+    when the caller reads them with read_paths first, in the same order."""
+    import narratives.ingest as ing
+    from narratives import config
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(9):
+        (folder / ("sub" if i % 3 == 0 else ".") / f"f{i}.txt").write_text(f"Title {i}\n\n{_text(i)}")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "huge.txt").write_bytes(b"x" * 5000)
+    (folder / "gone.txt").symlink_to(folder / "missing-target.txt")
+    (folder / ".hidden.txt").write_text("Hidden\n\nnot read")
+    monkeypatch.setattr(config, "MAX_FILE_BYTES", 4000)
+    expected = ingest_files(Store(f"sqlite:///{tmp_path}/one.db"), ing.read_paths([folder]), group=4)
+    monkeypatch.setattr(ing, "SERIAL_MAX_FILES", 4)
+    monkeypatch.setattr(ing, "CHUNK_FILES", 3)
+    got = ingest_files(Store(f"sqlite:///{tmp_path}/many.db"), [folder], group=4, workers=2)
+    assert _outcome(got) == _outcome(expected)
+    assert [r.file_name for r in got] == [r.file_name for r in expected]
+    msgs = {r.file_name: r.message for r in got if r.status == "failed"}
+    assert set(msgs) == {"in/empty.txt", "in/huge.txt", "in/gone.txt"}
+    assert "too large" in msgs["in/huge.txt"] and "no such file" in msgs["in/gone.txt"]
+    assert sum(r.status == "added" for r in got) == 9

@@ -1,6 +1,7 @@
 """dedupe: re-scraped copies hash equal, edited copies are near-duplicates, unrelated texts are not."""
 import numpy as np
 from datasketch import MinHash
+from hypothesis import given, settings, strategies as st
 
 from narratives import dedupe
 
@@ -50,3 +51,14 @@ def test_short_and_empty_texts_do_not_crash():
     assert len(dedupe.signature("")) == 512
     assert len(dedupe.signature("two words")) == 512
     assert dedupe.jaccard(dedupe.signature("two words"), dedupe.signature("Two, words!")) == 1.0
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_fast_word_split_equals_the_regex_definition(text):
+    """_words' fast paths (ASCII translate; non-ASCII: one regex sub + translate) give exactly the words of
+    the definition: \\w+ runs of the NFKC-normalised, casefolded text without invisible characters."""
+    import unicodedata
+    expected = dedupe._WORD.findall(dedupe._INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold())
+    assert dedupe._words(text) == expected
+    assert dedupe._words(text + " \u00e9t\u00e9 \u00a9 2024") == expected + ["\u00e9t\u00e9", "2024"]
