@@ -167,3 +167,30 @@ def test_paths_read_by_workers_equal_read_paths(tmp_path, monkeypatch):
     assert set(msgs) == {"in/empty.txt", "in/huge.txt", "in/gone.txt"}
     assert "too large" in msgs["in/huge.txt"] and "no such file" in msgs["in/gone.txt"]
     assert sum(r.status == "added" for r in got) == 9
+
+
+def test_medium_batch_parsed_in_workers_equals_read_batch(tmp_path, monkeypatch):
+    """Between PARALLEL_MIN_FILES and SERIAL_MAX_FILES files are parsed in workers, then the lines one outlet
+    repeats are stripped batch-wide here: same articles, texts and fingerprints as parsing in one process."""
+    import narratives.ingest as ing
+    from narratives import dedupe
+    furniture = "Follow our live coverage at example-news dot com and share your views with our desk team"
+    files = [(f"f{i}.txt", f"Title {i}\n\n{_text(i)}\n\n{furniture}".encode()) for i in range(14)]
+    files.insert(5, ("bad.txt", b"\x00\x01"))
+    files.append(("again.txt", files[2][1]))
+    one = Store(f"sqlite:///{tmp_path}/one.db")
+    expected = ingest_files(one, files, source="Example News", group=4)
+    monkeypatch.setattr(ing, "PARALLEL_MIN_FILES", 3)
+    calls = []
+    real = ing._parse_whole_batch
+    monkeypatch.setattr(ing, "_parse_whole_batch", lambda *a: calls.append(len(a[0])) or real(*a))
+    many = Store(f"sqlite:///{tmp_path}/many.db")
+    got = ingest_files(many, files, source="Example News", group=4, workers=2)
+    assert calls == [len(files)]                       # the worker path ran, once, on the whole batch
+    assert _outcome(got) == _outcome(expected)
+    texts = dict(zip(many.frame()["id"], many.texts()))
+    assert texts == dict(zip(one.frame()["id"], one.texts()))
+    assert not any(furniture in t for t in texts.values())   # batch-wide stripping happened
+    with many.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT text, content_hash, minhash FROM articles").all()
+    assert rows and all(dedupe.fingerprint(t) == (h, bytes(m)) for t, h, m in rows)  # refingerprinted after stripping

@@ -206,7 +206,7 @@ def _read_path(path: str | Path, name: str) -> tuple[str, bytes | InputError]:
 
 
 def read_batch(files: Iterable[tuple[str, bytes | InputError]], *, source: str | None = None,
-               published: date | str | None = None) -> list[ParsedFile]:
+               published: date | str | None = None, strip_repeated: bool = True) -> list[ParsedFile]:
     """Parse a batch. Batch `source`/`published` fill only values a file did not carry itself.
 
     Lines repeated at the edges of several articles of the same source (site furniture) are removed
@@ -223,22 +223,34 @@ def read_batch(files: Iterable[tuple[str, bytes | InputError]], *, source: str |
             parsed.append(ParsedFile(name, [], "not file contents"))
         else:
             parsed.extend(_read_one(name, bytes(data)))
-    groups: dict[str | None, list[Article]] = {}
     for pf in parsed:
         for a in pf.articles:
             if not a.source:
                 a.source = batch_source
             if a.published is None:
                 a.published = batch_date
-            groups.setdefault(a.source.casefold() if a.source else None, []).append(a)
-    for key, articles in groups.items():
-        if key is None or len(articles) < 2:
-            continue   # unknown source: repeated lines may be shared story text of different outlets
+    if strip_repeated:
+        _strip_repeated(parsed)
+    return parsed
+
+
+def _strip_repeated(parsed: list[ParsedFile]) -> list[Article]:
+    """Remove lines repeated at the edges of several articles of one source; the articles changed."""
+    groups: dict[str, list[Article]] = {}
+    for pf in parsed:
+        for a in pf.articles:
+            if a.source:   # unknown source: repeated lines may be shared story text of different outlets
+                groups.setdefault(a.source.casefold(), []).append(a)
+    changed = []
+    for articles in groups.values():
+        if len(articles) < 2:
+            continue
         texts = strip_repeated_lines([a.text for a in articles])
         for a, t in zip(articles, texts):
-            if t.strip():
+            if t.strip() and t != a.text:
                 a.text = t
-    return parsed
+                changed.append(a)
+    return changed
 
 
 def _normalise_inputs(files) -> Iterator[tuple[str, bytes | InputError]]:
@@ -251,21 +263,59 @@ def _normalise_inputs(files) -> Iterator[tuple[str, bytes | InputError]]:
             yield item
 
 
-SERIAL_MAX_FILES = 2000   # up to this many files: parsed in this process as one batch (batch-wide cleaning)
+PARALLEL_MIN_FILES = 200  # fewer files: parsed in this process (forking workers would cost more than it saves)
+SERIAL_MAX_FILES = 2000   # up to this many: one batch (repeated lines found batch-wide), parsed in workers
 CHUNK_FILES = 500         # above it: chunks of this many files parsed + fingerprinted in worker processes
 
 
-def _parse_chunk(files: list, source, published) -> tuple[list[ParsedFile], list[list[tuple[str, bytes]]]]:
+def _parse_chunk(files: list, source, published, strip_repeated: bool = True
+                 ) -> tuple[list[ParsedFile], list[list[tuple[str, bytes]]]]:
     """read_batch on one chunk plus each article's (content hash, MinHash signature): a worker's job."""
     from .. import dedupe
-    parsed = read_batch(_resolve(files), source=source, published=published)
+    parsed = read_batch(_resolve(files), source=source, published=published, strip_repeated=strip_repeated)
     return parsed, [[dedupe.fingerprint(a.text or "") for a in pf.articles] for pf in parsed]
+
+
+def _pool(workers: int):
+    """Forked workers that inherit what parsing needs, set up once here instead of in each of them."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from .. import dedupe
+    dedupe._permutations()
+    _reader("text")
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def _parse_whole_batch(files: list, source, published, workers: int):
+    """A batch of at most SERIAL_MAX_FILES parsed in workers, then its repeated lines found batch-wide here
+    (exactly read_batch's outcome); only articles that lost lines are fingerprinted again."""
+    from .. import dedupe
+    size = -(-len(files) // (2 * workers))
+    parts = [files[i:i + size] for i in range(0, len(files), size)]
+    with _pool(workers) as ex:
+        futures = [ex.submit(_parse_chunk, part, source, published, False) for part in parts]
+        done = []
+        for part, fut in zip(parts, futures):
+            try:
+                done.append(fut.result())
+            except Exception:  # noqa: BLE001 - a worker died (e.g. out of memory): parse that part here
+                done.append(_parse_chunk(part, source, published, False))
+    parsed = [pf for p, _ in done for pf in p]
+    fps = [fp for _, f in done for fp in f]
+    changed = {id(a) for a in _strip_repeated(parsed)}
+    if changed:
+        for k, pf in enumerate(parsed):
+            for j, a in enumerate(pf.articles):
+                if id(a) in changed:
+                    fps[k][j] = dedupe.fingerprint(a.text or "")
+    return parsed, fps
 
 
 def _parsed_chunks(files, source, published, workers: int | None):
     """(parsed files, fingerprints or None, files still to parse) per chunk, in input order.
 
-    Small batches are one chunk parsed here (exactly read_batch). Larger ones stream: chunks of
+    Batches under PARALLEL_MIN_FILES are parsed here; up to SERIAL_MAX_FILES they are parsed in workers and
+    stored as one chunk (exactly read_batch's outcome: _parse_whole_batch). Larger ones stream: chunks of
     CHUNK_FILES go to `workers` forked processes (parse, clean, fingerprint) while the caller stores the
     previous ones, with at most workers + 1 chunks in flight, so memory stays bounded by the chunk size,
     not the batch. Lines repeated across one source's articles are then found per chunk.
@@ -276,19 +326,17 @@ def _parsed_chunks(files, source, published, workers: int | None):
     # as many workers as cores: parsing + fingerprinting (~0.65 ms an article) is twice the writer's share
     # (~0.3 ms), so the writer takes its turn on a core (2 cores: 1,617/s vs 1,365/s with 1 worker)
     workers = min(4, os.cpu_count() or 2) if workers is None else workers
-    if len(head) <= SERIAL_MAX_FILES or workers < 1:
+    if len(head) < PARALLEL_MIN_FILES or workers < 1:
         files_all = head if len(head) <= SERIAL_MAX_FILES else itertools.chain(head, it)
         yield read_batch(_resolve(files_all), source=source, published=published), None, 0
         return
-    import multiprocessing
+    if len(head) <= SERIAL_MAX_FILES:
+        yield (*_parse_whole_batch(head, source, published, workers), 0)
+        return
     from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-    from .. import dedupe
-    dedupe._permutations()   # set up once here, so forked workers inherit it instead of each paying for it
-    _reader("text")
     chain = itertools.chain(head, it)
     del head
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as ex:
+    with _pool(workers) as ex:
         pending: deque = deque()
         more = True
 
