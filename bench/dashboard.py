@@ -2,8 +2,9 @@
 
 Run:  .venv/bin/python bench/dashboard.py [--db sqlite:////tmp/narratives-bench/store_100000.db] [--changes 6]
 (bench/scale.py builds and clusters that store.) Figures:
-  start -> first chart   from launching `streamlit run app.py` to the first Plotly chart visible on Overview
-                         (stored results only: the app never refits at start)
+  start -> first chart   from launching the server as scripts/start.sh does (scripts/serve.py: `streamlit run
+                         app.py` + warm-up) to the first Plotly chart visible on Overview (stored results
+                         only: the app never refits at start)
   filter change          from picking a value in a sidebar multiselect (Sources, then Topics) to the app's
                          script state back at notRunning with the main area's text changed; median of N changes
 """
@@ -45,7 +46,7 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120) -> dict:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         t0 = time.perf_counter()
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+            [sys.executable, "scripts/serve.py", "--server.headless", "true", "--server.port",
              str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"], cwd=REPO, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

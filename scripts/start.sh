@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/python -m narratives seed            # ingest data/*.txt and cluster, only if the store is empty
-exec .venv/bin/python -m streamlit run app.py --server.headless true --browser.gatherUsageStats false "$@"
+exec .venv/bin/python scripts/serve.py --server.headless true --browser.gatherUsageStats false "$@"   # = streamlit run app.py, warmed up

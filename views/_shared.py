@@ -531,3 +531,32 @@ def known_hashes(texts: list[str]) -> list[int | None]:
                 found.update(conn.execute(sa.select(articles.c.content_hash, articles.c.id)
                                           .where(articles.c.content_hash.in_(uniq[i:i + 500]))).all())
     return [found.get(h) for h in hashes]
+
+
+# ---------------------------------------------------------------- server warm-up (scripts/serve.py)
+def warm_up() -> int:
+    """Do at server start what the first visitor's script run would otherwise wait for.
+
+    Called by scripts/serve.py in a background thread while Streamlit starts and the browser loads the
+    page: imports pandas/plotly, reads the article frame of the current store version into the shared
+    cache (from the parquet copy when there is one) and fills the sidebar's caches; returns the number of
+    articles. Only an optimisation: on any failure the first script run does the work itself.
+    """
+    import time
+
+    import plotly.graph_objects as go
+    from streamlit.runtime import Runtime
+
+    url = config.default_db_url()
+    ver = _open_store(url).version()
+    n = len(_frame(url, ver))
+    _source_names(url, ver)
+    # plotly builds its validators on first use (~0.2 s): build and serialise one small figure of each kind
+    go.Figure([go.Bar(x=[1], y=["a"], orientation="h"), go.Scatter(x=[1], y=[1])]).to_json()
+    deadline = time.monotonic() + 10
+    while not Runtime.exists() and time.monotonic() < deadline:   # cache_data needs the server's runtime
+        time.sleep(0.05)
+    if Runtime.exists():
+        _clusters(url, ver, "topic")
+        _clusters(url, ver, "stance")
+    return n

@@ -30,7 +30,8 @@ def _healthy(base: str) -> bool:
 
 @contextlib.contextmanager
 def run_server(db_url: str, log_dir: Path):
-    """`streamlit run app.py` over db_url on a free port; yields the base URL; always killed afterwards."""
+    """The dashboard as scripts/start.sh serves it (scripts/serve.py = `streamlit run app.py` + warm-up) over
+    db_url on a free port; yields the base URL; always killed afterwards."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = log_dir / f"streamlit_{port}.log"
@@ -38,7 +39,7 @@ def run_server(db_url: str, log_dir: Path):
     env.pop("NARRATIVES_READ_ONLY", None)
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "scripts/serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
