@@ -18,6 +18,16 @@ def _warm() -> None:
     import time
     t = time.perf_counter()
     try:
+        # Wait until the server has started: importing pandas here while Streamlit's own start-up imports run
+        # in the main thread can leave one of them with a partially initialised module (seen in tests). Then
+        # import in the order app.py does, so a first visitor arriving meanwhile simply waits for the same
+        # module locks. st.cache_data also needs the runtime.
+        from streamlit.runtime import Runtime, RuntimeState
+        while not (Runtime.exists() and Runtime.instance().state in (
+                RuntimeState.NO_SESSIONS_CONNECTED, RuntimeState.ONE_OR_MORE_SESSIONS_CONNECTED)):
+            if time.perf_counter() - t > 60:
+                raise TimeoutError("the server did not start within 60 s")
+            time.sleep(0.02)
         from views import _shared
         n = _shared.warm_up()
     except Exception as exc:  # noqa: BLE001 - only an optimisation: the first script run does the work instead

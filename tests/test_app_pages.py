@@ -163,10 +163,14 @@ def test_timeline_split_and_share(seeded_app):
 
 def test_overview_topic_button_sets_filter(seeded_app):
     at = _run_page(seeded_app, "views/overview.py")
-    buttons = [b for b in at.button if b.key and b.key.startswith("ov_ar_")]
-    assert buttons, "one 'Articles' button per topic"
-    key = int(buttons[0].key.rsplit("_", 1)[1])
-    buttons[0].click().run()
+    table = at.dataframe[0].value
+    assert list(table["articles"]) == sorted(table["articles"], reverse=True), "topics listed largest first"
+    picker = at.selectbox(key="ov_topic")
+    assert list(picker.options) == [f"{k} · {lbl} ({n:,} articles)"
+                                    for k, lbl, n in zip(table["topic"], table["label"], table["articles"])]
+    key = int(table["topic"].iloc[-1])          # not the preselected first topic
+    picker.select(key).run()
+    at.button(key="ov_ar").click().run()
     assert not at.exception
     assert at.session_state["topic"] == [key]
     # AppTest does not follow st.switch_page; open the target page as the browser would

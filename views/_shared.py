@@ -542,10 +542,7 @@ def warm_up() -> int:
     cache (from the parquet copy when there is one) and fills the sidebar's caches; returns the number of
     articles. Only an optimisation: on any failure the first script run does the work itself.
     """
-    import time
-
     import plotly.graph_objects as go
-    from streamlit.runtime import Runtime
 
     url = config.default_db_url()
     ver = _open_store(url).version()
@@ -553,10 +550,6 @@ def warm_up() -> int:
     _source_names(url, ver)
     # plotly builds its validators on first use (~0.2 s): build and serialise one small figure of each kind
     go.Figure([go.Bar(x=[1], y=["a"], orientation="h"), go.Scatter(x=[1], y=[1])]).to_json()
-    deadline = time.monotonic() + 10
-    while not Runtime.exists() and time.monotonic() < deadline:   # cache_data needs the server's runtime
-        time.sleep(0.05)
-    if Runtime.exists():
-        _clusters(url, ver, "topic")
-        _clusters(url, ver, "stance")
+    _clusters(url, ver, "topic")   # cache_data: call once the server's runtime exists (serve.py waits for it)
+    _clusters(url, ver, "stance")
     return n
