@@ -253,12 +253,15 @@ class Store:
                 (article_id, title, text))
 
     # ------------------------------------------------------------------ articles
-    def _add_bands(self, conn: sa.Connection, items: list[tuple[int, bytes]]) -> None:
-        """Make originals findable as near-duplicate targets (same transaction as their rows)."""
-        items = [(int(i), sig) for i, sig in items if sig and len(sig) == dedupe.NUM_PERM * 4]
-        if not items:
-            return
-        keys = dedupe.band_keys([sig for _, sig in items])
+    def _add_bands(self, conn: sa.Connection, items: list[tuple[int, bytes]], keys=None) -> None:
+        """Make originals findable as near-duplicate targets (same transaction as their rows).
+
+        `keys`: their band keys when the caller has them already (the ingest hot path computes them once)."""
+        if keys is None:
+            items = [(int(i), sig) for i, sig in items if sig and len(sig) == dedupe.NUM_PERM * 4]
+            if not items:
+                return
+            keys = dedupe.band_keys([sig for _, sig in items])
         self._xmany(conn, "INSERT INTO minhash_bands (key, article_id) VALUES (?, ?)",
                     [(k, aid) for (aid, _), row in zip(items, keys) for k in row])
 
@@ -267,11 +270,11 @@ class Store:
             conn.exec_driver_sql(self._sql("DELETE FROM minhash_bands WHERE key = ? AND article_id = ?"),
                                  [(k, int(article_id)) for k in dedupe.band_keys([bytes(sig)])[0]])
 
-    def _near(self, conn: sa.Connection, sig: bytes) -> tuple[int, float] | None:
+    def _near(self, conn: sa.Connection, sig: bytes, keys: list[int] | None = None) -> tuple[int, float] | None:
         """Best committed-or-own-transaction original with estimated Jaccard >= threshold; ties: oldest id."""
         if not sig or len(sig) != dedupe.NUM_PERM * 4:
             return None
-        keys = dedupe.band_keys([sig])[0]
+        keys = keys or dedupe.band_keys([sig])[0]
         rows = self._x(conn,
                        "SELECT id, minhash FROM articles WHERE id IN (SELECT article_id FROM minhash_bands "
                        "WHERE key IN (" + ", ".join("?" * len(keys)) + "))", tuple(keys)).fetchall()
@@ -417,12 +420,16 @@ class Store:
                                 results[i] = IngestResult(p["name"], "duplicate", title=p["title"] or None,
                                                           duplicate_of=dup)
                                 continue
-                            near = self._near(conn, p["sig"])
+                            sig = p["sig"]
+                            keys = (dedupe.band_keys([sig])[0] if sig and len(sig) == dedupe.NUM_PERM * 4
+                                    else None)
+                            near = self._near(conn, sig, keys)
                             now = _now()
                             a = articles_[i]
                             new_id = self._insert(conn, a, p, near, now)
                             if near is None:  # visible to the rest of the group (rolled back with it)
-                                self._add_bands(conn, [(new_id, p["sig"])])
+                                if keys is not None:
+                                    self._add_bands(conn, [(new_id, sig)], [keys])
                             if sp is not None:
                                 sp.commit()
                         except Exception as exc:  # noqa: BLE001 - this article fails, the group goes on
