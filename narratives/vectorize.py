@@ -4,8 +4,9 @@ Why a separate engine: TopicModel/StanceModel tokenise every text in full, once 
 topic for stances, and choose k by many full refits; at 100,000 articles (~590 MB) that is many minutes.
 Here every text is read ONCE, truncated (the title and the start of a news text carry its topic; stance
 markers are counted in the same stretch), in worker processes, producing both the hashed term counts
-(topics) and the stance-marker rates (stances). Then: TF-IDF + LSA fitted on a sample, MiniBatchKMeans on
-all, and per topic a small KMeans on [stance markers, LSA residual from the topic centre] with k chosen by
+(topics) and the stance-marker rates (stances). Then: TF-IDF + LSA fitted on a sample, k-means on all
+(restarts on a sample, full-batch Lloyd on all, a few refining steps in the TF-IDF space; see topic_kmeans),
+and per topic a small KMeans on [stance markers, LSA residual from the topic centre] with k chosen by
 silhouette on a sample. Output objects expose the attributes the pipeline reads from TopicModel /
 StanceModel (labels_, n_*_, *_terms_, *_names_, representatives_, predict).
 """
@@ -32,6 +33,7 @@ N_FEATURES = 2 ** 20
 SAMPLE = 20_000           # docs the SVD and the auto k are fitted on
 _STOP = frozenset(tf.STOP_WORDS)
 _TOKEN = re.compile(r"[^\W\d_]{2,}")
+_ASCII_TOKEN = re.compile(r"[a-z]{2,}")   # _TOKEN on lowercased ASCII text
 _QUOTE = re.compile(r"[\"“”][^\"“”]{3,}?[\"“”]")
 _SENT = re.compile(r"[.!?…]+(?:\s|$)")
 
@@ -51,6 +53,16 @@ def _lexicon_tables():
 
 
 _SINGLE, _PHRASES, _PHRASE_RE = _lexicon_tables()
+_SINGLE_KEYS = frozenset(_SINGLE)
+# per multi-word marker: its words, a scan starting with a literal (fast), its categories
+_PHRASE_SCANS = [(p.split(), re.compile(r"\s+".join(map(re.escape, p.split())) + r"\b"), cats)
+                 for p, cats in _PHRASES.items()]
+
+
+def _word_char_before(s: str, i: int) -> bool:
+    return i > 0 and (s[i - 1].isalnum() or s[i - 1] == "_")   # as re's \b: a \w character before
+
+
 _WORD = re.compile(r"[a-z]+")
 _NEG = CATEGORIES.index("negation")
 N_LEX = len(CATEGORIES) + 2   # + quoted-speech share, questions per sentence
@@ -75,20 +87,22 @@ def _marker_rates(low: str, words: list[str], raw: str) -> np.ndarray:
     """The marker vector from a lowercased text, its words and the raw text (quotes and questions)."""
     counts = Counter(words)
     out = [0.0] * N_LEX
-    for w, cats in _SINGLE.items():
-        c = counts.get(w)
-        if c:
+    for w in _SINGLE_KEYS & counts.keys():   # C-level intersection: only the markers present
+        c = counts[w]
+        for ci in _SINGLE[w]:
+            out[ci] += c
+    for words_p, rx, cats in _PHRASE_SCANS:   # = _PHRASE_RE's matches, 3x faster: only phrases whose
+        if all(w in counts for w in words_p):   # words all occur, literal-prefix scans, \b checked by hand
+            hits = sum(1 for m in rx.finditer(low) if not _word_char_before(low, m.start()))
             for ci in cats:
-                out[ci] += c
-    for m in _PHRASE_RE.findall(low):
-        for ci in _PHRASES.get(" ".join(m.split()), ()):
-            out[ci] += 1
+                out[ci] += hits
     out[_NEG] += low.count("n't")
     scale = 100.0 / max(len(words), 1)
     for ci in range(len(CATEGORIES)):
         out[ci] *= scale
     out[-2] = sum(len(q) for q in _QUOTE.findall(raw)) / max(len(raw), 1)
-    out[-1] = raw.count("?") / max(len(_SENT.findall(raw)), 1)
+    questions = raw.count("?")
+    out[-1] = questions / max(len(_SENT.findall(raw)), 1) if questions else 0.0
     return np.array(out, dtype=np.float32)
 
 
@@ -102,7 +116,7 @@ def doc_features(title: str, body: str) -> tuple[list[str], np.ndarray]:
     stop words are dropped), so no second pass over the text."""
     part = body[:TOPIC_CHARS]
     low = f"{title}\n{part}".lower().replace("’", "'")
-    toks = _TOKEN.findall(low)
+    toks = (_ASCII_TOKEN if low.isascii() else _TOKEN).findall(low)   # same tokens; ASCII regex is faster
     return [w for w in toks if w not in _STOP], _marker_rates(low, toks, part)
 
 
@@ -181,6 +195,48 @@ def _term_names(titles, texts, cols, limit=3_000):
     return names
 
 
+KMEANS_SAMPLE = 20_000    # rows the k-means restarts run on before one full-batch run on all rows
+KMEANS_INITS = 10         # restarts on the sample (best inertia seeds the full run)
+REFINE_STEPS = 3          # spherical k-means steps in the TF-IDF space after the LSA clustering
+
+
+def topic_kmeans(Z, X, k, random_state=0, sample=KMEANS_SAMPLE, n_init=KMEANS_INITS, refine=REFINE_STEPS):
+    """Topic labels of the l2 LSA rows Z (and their l2 TF-IDF rows X), k clusters.
+
+    k-means++ with n_init restarts on a sample; the best (lowest inertia) centres seed full-batch Lloyd
+    iterations on all rows; then `refine` spherical k-means steps in the TF-IDF space itself (centre =
+    normalised mean of the members' TF-IDF rows, each row to the most similar centre), which recovers
+    some of what the 100-dim projection blurs. 100k articles, k=20, NMI against the AllSides topics over
+    seeds 0-3: 0.461 0.461 0.458 0.462 (before refining 0.457 0.458 0.454 0.459) for ~1.5 s more than
+    MiniBatchKMeans(n_init=3), which gave 0.440 0.447 0.459 (its restarts are noisy). Did not help (within
+    seed noise): hashed bigrams (and LSA twice as slow), title x2-3, max_df 0.2, 50/75/150/200 LSA dims,
+    SVD on 50k docs or 7-10 power iterations, over-clustering to 40-100 then merging the centres.
+    """
+    n = Z.shape[0]
+    if k <= 1 or n <= k:
+        return np.zeros(n, dtype=int) if k <= 1 else np.arange(n)
+    rs = np.random.RandomState(random_state)
+    S = Z if n <= sample else Z[rs.choice(n, sample, replace=False)]
+    seed = KMeans(n_clusters=k, n_init=n_init, max_iter=100, random_state=random_state).fit(S)
+    labels = seed.labels_ if S is Z else \
+        KMeans(n_clusters=k, init=seed.cluster_centers_, n_init=1, max_iter=100).fit(Z).labels_
+    X = sparse.csr_matrix(X)
+    rows = np.arange(n)
+    for _ in range(refine):
+        M = sparse.csr_matrix((np.ones(n, dtype=np.float32), (labels, rows)), shape=(k, n))
+        C = np.asarray((M @ X).todense(), dtype=np.float32)
+        norm = np.linalg.norm(C, axis=1, keepdims=True)
+        empty = norm.ravel() == 0
+        C /= np.where(norm > 0, norm, 1.0)
+        sims = np.asarray(X @ C.T)
+        sims[:, empty] = -np.inf
+        new = sims.argmax(axis=1)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
+
+
 class FastTopicModel:
     """Topic clustering with the interface the pipeline uses (see module docstring)."""
 
@@ -200,8 +256,7 @@ class FastTopicModel:
         else:
             k = int(self.n_topics)
         k = max(1, min(k, n))
-        km = MiniBatchKMeans(n_clusters=k, random_state=rs, n_init=3, batch_size=4096, max_iter=100).fit(Z)
-        labels = km.labels_
+        labels = topic_kmeans(Z, X, k, random_state=rs)
         uniq, counts = np.unique(labels, return_counts=True)
         order = uniq[np.argsort(-counts, kind="stable")]
         remap = np.zeros(k, dtype=int)

@@ -35,7 +35,7 @@ def test_fit_corpus_is_deterministic_and_finds_topics(corpus):
     assert np.array_equal(tm1.labels_, tm2.labels_)
     assert tm1.n_topics_ == 5 and len(tm1.topic_names_) == 5 and all(tm1.topic_names_)
     nmi = normalized_mutual_info_score(corpus.topic, tm1.labels_)
-    assert nmi > 0.5, nmi   # measured 0.605 with seed 0 (0.436 with seed 1: MiniBatchKMeans, n_init=3); chance ~0
+    assert nmi > 0.6, nmi   # measured 0.769 with seed 0 (0.709, 0.706, 0.723 with seeds 1-3); chance ~0
     # every topic big enough has a stance model whose labels cover its articles
     for t, sm in st1.items():
         n = int((tm1.labels_ == t).sum())
@@ -65,3 +65,55 @@ def test_pipeline_fast_path_persists_a_run_and_assigns_new(tmp_path, corpus, mon
     store.add_articles([Article(title=r.title, text=r.text, source=r.source) for r in new.itertuples()])
     assert pipeline.assign_new(store) == 20
     assert store.frame().topic.notna().all()
+
+
+def _reference_rates(text):
+    """The marker vector the straightforward way: every single word looked up, one regex for the phrases."""
+    from collections import Counter
+    low = text.lower().replace("’", "'")
+    words = vectorize._WORD.findall(low)
+    counts = Counter(words)
+    out = np.zeros(vectorize.N_LEX)
+    for w, cats in vectorize._SINGLE.items():
+        for ci in cats:
+            out[ci] += counts.get(w, 0)
+    for m in vectorize._PHRASE_RE.findall(low):
+        for ci in vectorize._PHRASES.get(" ".join(m.split()), ()):
+            out[ci] += 1
+    out[vectorize._NEG] += low.count("n't")
+    out[: len(vectorize.CATEGORIES)] *= 100.0 / max(len(words), 1)
+    out[-2] = sum(len(q) for q in vectorize._QUOTE.findall(text)) / max(len(text), 1)
+    out[-1] = text.count("?") / max(len(vectorize._SENT.findall(text)), 1)
+    return out
+
+
+@pytest.mark.parametrize("text", [
+    "according to officials, there is no evidence. Not true, they said: not  true!\n"
+    "No\nproof was made up; casino evidence shows nothing, tonot true, if true. "
+    "Accordingly to nobody; no proofs; made upstairs. According to x. Is it? \"Yes, it is,\" he said.",
+    "Nothing to see here. No questions, no quotes.",
+    "",
+])
+def test_marker_rates_equal_the_straightforward_count(text):
+    got = vectorize.lexicon_rates(text)
+    ref = _reference_rates(text)
+    assert np.allclose(got, ref, atol=1e-5), (got, ref)
+    if "casino" in text:
+        assert ref[: len(vectorize.CATEGORIES)].sum() > 0
+
+
+def test_topic_kmeans_is_deterministic_and_refines_in_tfidf_space():
+    rng = np.random.RandomState(0)
+    centres = rng.rand(4, 50) ** 8
+    X = np.vstack([rng.poisson(30 * c) for c in centres for _ in range(300)]).astype(np.float32)
+    truth = np.repeat(np.arange(4), 300)
+    from scipy import sparse
+    from narratives import textfeatures as tfeat
+    Xs = tfeat.l2(sparse.csr_matrix(X))
+    Z = tfeat.l2(np.asarray(Xs[:, :20].todense()))       # a blurred projection
+    a = vectorize.topic_kmeans(Z, Xs, 4, random_state=0, sample=500)
+    b = vectorize.topic_kmeans(Z, Xs, 4, random_state=0, sample=500)
+    assert np.array_equal(a, b) and set(a) == {0, 1, 2, 3}
+    unrefined = vectorize.topic_kmeans(Z, Xs, 4, random_state=0, sample=500, refine=0)
+    assert normalized_mutual_info_score(truth, a) >= normalized_mutual_info_score(truth, unrefined)
+    assert normalized_mutual_info_score(truth, a) > 0.9
