@@ -204,3 +204,26 @@ def test_chart_image_format_follows_the_sidebar_choice(seeded_app):
     assert not at.exception
     cfg = json.loads(at.get("plotly_chart")[0].proto.config)
     assert cfg["toImageButtonOptions"]["format"] == "svg"
+
+
+def test_overview_stance_mix_colours_by_position(seeded_app, seeded_db):
+    """One legend entry (and colour) per stance position, every stance cluster its own segment whose hover
+    names the cluster; the segments add up to the clustered articles of each topic."""
+    from narratives.store import Store
+    frame = Store(seeded_db).frame().dropna(subset=["topic"])
+    at = _run_page(seeded_app, "views/overview.py")
+    traces = _figure(at)["data"]
+    shown = [t for t in traces if t.get("showlegend")]
+    kinds = {str(s).split(" · ", 1)[0] for s in frame["stance_label"].dropna()}
+    assert sorted(t["name"] for t in shown) == sorted(kinds)
+    colour = {t["name"]: t["marker"]["color"] for t in shown}
+    assert len(set(colour.values())) == len(colour)                       # positions are told apart
+    assert all(t["marker"]["color"] == colour[t["name"]] for t in traces)  # same position, same colour
+    segments = sorted((y, s) for t in traces for y, s in zip(t["y"], t["customdata"]))
+    assert sorted(set(segments)) == segments                               # no cluster drawn twice
+    assert {s for _, s in segments} == set(frame["stance_label"].dropna())
+    per_topic = {}
+    for t in traces:
+        for y, x in zip(t["y"], t["x"]):
+            per_topic[int(y.split(" · ")[0])] = per_topic.get(int(y.split(" · ")[0]), 0) + x
+    assert per_topic == frame.groupby("topic").size().astype(int).to_dict()
