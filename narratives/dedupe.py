@@ -2,10 +2,14 @@
 
 Exact duplicates: sha256 of the normalised text, so a re-scraped copy with different whitespace, quotes,
 soft hyphens or letter case hashes the same. Near duplicates (syndicated copies, lightly edited re-posts):
-MinHash signatures (datasketch, 128 permutations over word 5-shingles) in an LSH index.
+128-value MinHash signatures over word 5-shingles, LSH-banded in the store (9 bands of 13 values).
 
-Speed matters (ingest must do > 2,000 articles/s): words are hashed once with crc32 and the 5-shingle
-hashes are combined with numpy, then fed to datasketch as pre-hashed integers.
+Speed matters (ingest must do > 2,000 articles/s): words are hashed once with crc32, the 5-shingle hashes
+are combined with numpy, and the signature is one-permutation hashing (each shingle hash falls into one of
+128 bins, a bin keeps its minimum; empty bins borrow from the next filled one, "rotation densification",
+Shrivastava & Li 2014), which estimates Jaccard like 128 separate permutations at a fraction of the cost
+(~0.01 ms instead of ~0.07 ms and a 900 x 128 temporary an article). Stored signatures carry
+SIGNATURE_VERSION; a store recomputes older ones from the stored texts once (store.Store._create_schema).
 """
 from __future__ import annotations
 
@@ -15,7 +19,6 @@ import unicodedata
 import zlib
 
 import numpy as np
-import functools
 
 NUM_PERM = 128
 SHINGLE = 5
@@ -92,19 +95,8 @@ def _shingle_hashes(words: list[str]) -> np.ndarray:
     return h
 
 
-@functools.lru_cache(maxsize=1)
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """datasketch 2.0's affine32 permutations for (NUM_PERM, SEED), generated the same way without importing
-    datasketch (it pulls in scipy, ~0.8 s, which every forked ingest worker and the dashboard's first page
-    load would pay). tests/test_dedupe.py checks the values against datasketch itself."""
-    gen = np.random.RandomState(SEED)
-    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
-    return a, b
-
-
 def _fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3 finalizer, as datasketch's affine32 scheme applies before permuting."""
+    """MurmurHash3 finalizer: spreads the combined shingle hash over all 32 bits before binning."""
     h = h ^ (h >> np.uint32(16))
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
@@ -112,13 +104,27 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
+SIGNATURE_VERSION = 2           # 1: datasketch-style 128 permutations; 2: one-permutation hashing
+_BIN_BITS = 7                   # 128 bins
+_EMPTY = np.uint32(0xFFFFFFFF)
+_BINS = np.arange(NUM_PERM)
+
+
 def _signature_of_words(words: list[str]) -> bytes:
-    """Same values as datasketch MinHash(num_perm=128, seed=1).update_batch(shingle hashes), vectorised."""
+    """One-permutation MinHash: per bin (low 7 bits of the mixed shingle hash) the minimum of the other 25
+    bits; an empty bin takes the next filled bin's value (circularly) tagged with the distance in the top
+    7 bits, so two texts agree on a borrowed bin only when they borrowed alike."""
     hv = _fmix32(_shingle_hashes(words))
-    perm_a, perm_b = _permutations()
-    with np.errstate(over="ignore"):
-        phv = hv[:, None] * perm_a[None, :] + perm_b[None, :]
-    return phv.min(axis=0).astype("<u4").tobytes()
+    sig = np.full(NUM_PERM, _EMPTY, dtype=np.uint32)
+    np.minimum.at(sig, hv & np.uint32(NUM_PERM - 1), hv >> np.uint32(_BIN_BITS))
+    empty = sig == _EMPTY
+    if empty.any():
+        filled = _BINS[~empty]
+        pos = np.searchsorted(filled, _BINS)
+        pos[pos == len(filled)] = 0
+        src = filled[pos]
+        sig = sig[src] | (((src - _BINS) % NUM_PERM).astype(np.uint32) << np.uint32(32 - _BIN_BITS))
+    return sig.astype("<u4").tobytes()
 
 
 def signature(text: str) -> bytes:

@@ -218,6 +218,11 @@ class Store:
                         "tokenize='unicode61 remove_diacritics 2')")
                 if conn.execute(sa.select(meta.c.value).where(meta.c.key == "version")).first() is None:
                     conn.execute(meta.insert().values(key="version", value=0))
+                sigs = conn.execute(sa.select(meta.c.value).where(meta.c.key == "minhash_signature")).scalar()
+                if sigs != dedupe.SIGNATURE_VERSION:   # signatures of an older kind: recompute them, once
+                    self._recompute_signatures(conn)
+                    conn.execute(meta.delete().where(meta.c.key.in_(["minhash_signature", "minhash_bands"])))
+                    conn.execute(meta.insert().values(key="minhash_signature", value=dedupe.SIGNATURE_VERSION))
                 bands = conn.execute(sa.select(meta.c.value).where(meta.c.key == "minhash_bands")).scalar()
                 if bands != dedupe.BAND_KEYS_VERSION:   # from before the band table (or its key function): once
                     conn.execute(minhash_bands.delete())
@@ -226,6 +231,20 @@ class Store:
                         conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 8)")
                     conn.execute(meta.delete().where(meta.c.key == "minhash_bands"))
                     conn.execute(meta.insert().values(key="minhash_bands", value=dedupe.BAND_KEYS_VERSION))
+
+    def _recompute_signatures(self, conn: sa.Connection) -> None:
+        """Every stored signature again from the stored text (a store from before SIGNATURE_VERSION; ~0.2 ms
+        an article, once). Comparing old and new signatures would find no near-duplicates at all."""
+        last = 0
+        while True:
+            rows = conn.execute(sa.select(articles.c.id, articles.c.text).where(articles.c.id > last)
+                                .order_by(articles.c.id).limit(5_000)).all()
+            if not rows:
+                return
+            conn.execute(articles.update().where(articles.c.id == sa.bindparam("i"))
+                         .values(minhash=sa.bindparam("m")),
+                         [{"i": aid, "m": dedupe.signature(text or "")} for aid, text in rows])
+            last = rows[-1][0]
 
     def _backfill_bands(self, conn: sa.Connection) -> None:
         last = 0

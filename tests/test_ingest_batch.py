@@ -77,3 +77,23 @@ def test_read_paths_walks_sorted_and_caps_size(tmp_path, monkeypatch):
     pfs = read_batch(out)
     assert {p.file_name: p.error for p in pfs if p.error} == {
         "d/sub/c.txt": out[2][1].reason, "missing.txt": "no such file"}
+
+
+def test_folder_holding_the_store_ingests_only_the_articles(tmp_path):
+    """data/ holds both the sample articles and the default store (data/narratives.db + WAL files): ingesting
+    the folder must not report the database files as failed articles (the CLI would exit 1)."""
+    from pathlib import Path
+    from narratives.ingest import ingest_files
+    from narratives.store import Store
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for p in sorted(Path("data").glob("*.txt")):
+        (folder / p.name).write_bytes(p.read_bytes())
+    (folder / "other.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(100))
+    store = Store(f"sqlite:///{folder / 'narratives.db'}")
+    store.add_articles([])   # the store's files exist (db, and -wal/-shm while open)
+    first = ingest_files(store, [folder])
+    again = ingest_files(store, [folder])
+    assert [r.status for r in first] == ["added"] * 5
+    assert [r.status for r in again] == ["duplicate"] * 5
+    assert not any(".db" in r.file_name or ".sqlite" in r.file_name for r in first + again)

@@ -37,8 +37,8 @@ def batch(tmp_path_factory):
     from narratives.ingest import read_batch, read_paths
     d = tmp_path_factory.mktemp("crash") / "batch"
     d.mkdir()
-    for name, data in plain_articles(N_FILES).items():
-        (d / name).write_bytes(data)
+    for k, (name, data) in enumerate(plain_articles(N_FILES).items()):
+        (d / name).write_bytes(data + _long_tail(k))
     expected = {}
     for pf in read_batch(read_paths([d])):
         assert pf.error is None
@@ -46,6 +46,18 @@ def batch(tmp_path_factory):
         expected[pf.file_name] = (a.title, a.text)
     assert len(expected) == N_FILES
     return d, expected
+
+
+def _long_tail(i: int) -> bytes:
+    """~12 KB more of distinct text per article: a 300-article group then keeps the write transaction open
+    for ~0.1 s even on a fast machine, long enough for the "txn" kill to land inside it."""
+    import random
+    rng = random.Random(1000 + i)
+    words = ("harbour council budget railway drought clinic court border tariff school festival election "
+             "bridge refinery vaccine monsoon grain bank strike airport").split()
+    return "".join(f"\nIn section {j} of report {i} the {rng.choice(words)} figure was {rng.randint(1, 10**6)} "
+                   f"and the {rng.choice(words)} estimate {rng.randint(1, 10**6)} by the evening."
+                   for j in range(150)).encode()
 
 
 def _check_store(db, expected: dict, reported: dict[str, int]) -> int:

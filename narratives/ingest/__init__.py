@@ -149,15 +149,21 @@ def _as_date(value) -> date | None:
 def read_paths(paths: Iterable[str | Path]) -> Iterator[tuple[str, bytes | InputError]]:
     """(display name, bytes or InputError) for each file; directories walked in sorted order.
 
-    The size cap is checked with stat() before reading, so a huge file is never loaded. Hidden files
-    and directories are skipped; symlinked directories are not followed (no loops).
+    The size cap is checked with stat() before reading, so a huge file is never loaded. Hidden files and
+    directories and database files (.db, .sqlite and their -wal/-shm/-journal) are skipped; symlinked
+    directories are not followed (no loops).
     """
     for name, path in _walk(paths):
         yield _read_path(path, name)
 
 
+# Database files met while walking a folder are not articles (e.g. data/ holds the default store): skipped.
+_DB_FILE_RE = re.compile(r"\.(?:db|sqlite3?)(?:-wal|-shm|-journal)?$", re.I)
+
+
 def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[str, str]]:
-    """(display name, path) of each file read_paths would read, in the same order."""
+    """(display name, path) of each file read_paths would read, in the same order (folders: sorted, without
+    hidden files and database files)."""
     for p in paths:
         path = Path(p)
         if path.is_dir():
@@ -167,7 +173,7 @@ def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[str, str]]:
                 rel_dir = os.path.relpath(dirpath, path).replace(os.sep, "/")
                 prefix = f"{root_name}/" if rel_dir == "." else f"{root_name}/{rel_dir}/"
                 for fn in sorted(filenames):
-                    if not fn.startswith("."):
+                    if not fn.startswith(".") and not _DB_FILE_RE.search(fn):
                         yield safe_name(prefix + fn), os.path.join(dirpath, fn)
         else:
             yield safe_name(path.name), str(path)
@@ -253,14 +259,31 @@ def _strip_repeated(parsed: list[ParsedFile]) -> list[Article]:
     return changed
 
 
-def _normalise_inputs(files) -> Iterator[tuple[str, bytes | InputError]]:
-    """Accept (name, bytes) pairs, read_paths output, or plain paths (kept as _PathRef until parsed)."""
+def _normalise_inputs(files, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, bytes | InputError]]:
+    """Accept (name, bytes) pairs, read_paths output, or plain paths (kept as _PathRef until parsed).
+
+    `skip`: real paths never to read (the store's own database files, e.g. data/narratives.db when the
+    folder ingested is data/)."""
     for item in files:
         if isinstance(item, (str, Path)):
             for name, path in _walk([item]):
-                yield name, _PathRef(path)
+                if not skip or os.path.realpath(path) not in skip:
+                    yield name, _PathRef(path)
         else:
             yield item
+
+
+def _store_files(store) -> frozenset[str]:
+    """Real paths of a SQLite store's own files (database, WAL, shared memory, journal)."""
+    try:
+        from sqlalchemy.engine import make_url
+        u = make_url(store.url)
+        if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+            return frozenset()
+        db = os.path.realpath(u.database)
+        return frozenset(db + suffix for suffix in ("", "-wal", "-shm", "-journal"))
+    except Exception:  # noqa: BLE001 - a store without a URL (tests' fakes): nothing to skip
+        return frozenset()
 
 
 PARALLEL_MIN_FILES = 200  # fewer files: parsed in this process (forking workers would cost more than it saves)
@@ -280,8 +303,7 @@ def _pool(workers: int):
     """Forked workers that inherit what parsing needs, set up once here instead of in each of them."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    from .. import dedupe
-    dedupe._permutations()
+    from .. import dedupe  # noqa: F401 - imported here once, not in each worker
     _reader("text")
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
@@ -311,7 +333,7 @@ def _parse_whole_batch(files: list, source, published, workers: int):
     return parsed, fps
 
 
-def _parsed_chunks(files, source, published, workers: int | None):
+def _parsed_chunks(files, source, published, workers: int | None, skip: frozenset[str] = frozenset()):
     """(parsed files, fingerprints or None, files still to parse) per chunk, in input order.
 
     Batches under PARALLEL_MIN_FILES are parsed here; up to SERIAL_MAX_FILES they are parsed in workers and
@@ -321,7 +343,7 @@ def _parsed_chunks(files, source, published, workers: int | None):
     not the batch. Lines repeated across one source's articles are then found per chunk.
     """
     import itertools
-    it = _normalise_inputs(files)
+    it = _normalise_inputs(files, skip)
     head = list(itertools.islice(it, SERIAL_MAX_FILES + 1))
     # as many workers as cores: parsing + fingerprinting (~0.65 ms an article) is twice the writer's share
     # (~0.3 ms), so the writer takes its turn on a core (2 cores: 1,617/s vs 1,365/s with 1 worker)
@@ -421,7 +443,7 @@ def ingest_files(store, files, *, source: str | None = None, published: date | s
                     result.file_name = n
                 emit(result)
 
-    for parsed, fps, files_ahead in _parsed_chunks(files, source, batch_date, workers):
+    for parsed, fps, files_ahead in _parsed_chunks(files, source, batch_date, workers, _store_files(store)):
         ahead[0] = files_ahead
         n0 = len(items)
         for k, pf in enumerate(parsed):
