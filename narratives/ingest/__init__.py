@@ -264,10 +264,12 @@ def _normalise_inputs(files, skip: frozenset[str] = frozenset()) -> Iterator[tup
 
     `skip`: real paths never to read (the store's own database files, e.g. data/narratives.db when the
     folder ingested is data/)."""
+    skip_names = {os.path.basename(p) for p in skip}
     for item in files:
         if isinstance(item, (str, Path)):
             for name, path in _walk([item]):
-                if not skip or os.path.realpath(path) not in skip:
+                # realpath (a stat per path component) only for a file named like one of the store's
+                if os.path.basename(path) not in skip_names or os.path.realpath(path) not in skip:
                     yield name, _PathRef(path)
         else:
             yield item
