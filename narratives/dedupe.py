@@ -141,7 +141,7 @@ def jaccard(a: bytes, b: bytes) -> float:
     return float(np.mean(_values(a) == _values(b)))
 
 
-# LSH banding as datasketch's MinHashLSH(threshold=0.8, num_perm=128) chooses it: 9 bands of 13 values.
+# LSH banding as datasketch's MinHashLSH(threshold=0.8, num_perm=128) would choose it: 9 bands of 13 values.
 # Two signatures are candidates when one band is equal. The store keeps one 64-bit key per (band, values)
 # in an indexed table, so finding candidates is one SQL lookup (no in-memory index to build per process).
 BANDS, ROWS = 9, 13
@@ -164,47 +164,3 @@ def band_keys(sigs: list[bytes]) -> list[list[int]]:
 
 _PERSON = [b"band%d" % b for b in range(BANDS)]
 BAND_KEYS_VERSION = 2
-
-
-class NearDuplicateIndex:
-    """LSH over signatures: finds the best earlier article whose estimated Jaccard >= threshold."""
-
-    def __init__(self, threshold: float = THRESHOLD):
-        self.threshold = threshold
-        from datasketch import MinHashLSH
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._sigs: dict[int, bytes] = {}
-
-    def __len__(self) -> int:
-        return len(self._sigs)
-
-    def __contains__(self, article_id: int) -> bool:
-        return article_id in self._sigs
-
-    @staticmethod
-    def _lean(sig: bytes):
-        from datasketch import LeanMinHash
-        return LeanMinHash(seed=SEED, hashvalues=_values(sig), scheme="affine32")
-
-    def add(self, article_id: int, sig: bytes) -> None:
-        """Index one signature (ignored if the id is already indexed)."""
-        if article_id in self._sigs or len(sig) != NUM_PERM * 4:
-            return
-        self._lsh.insert(article_id, self._lean(sig), check_duplication=False)
-        self._sigs[article_id] = sig
-
-    def remove(self, article_id: int) -> None:
-        if self._sigs.pop(article_id, None) is not None:
-            self._lsh.remove(article_id)
-
-    def query(self, sig: bytes) -> tuple[int, float] | None:
-        """Best (original id, estimated Jaccard) at or above the threshold; ties go to the oldest id."""
-        if len(sig) != NUM_PERM * 4 or not self._sigs:
-            return None
-        best: tuple[int, float] | None = None
-        mine = _values(sig)
-        for cand in self._lsh.query(self._lean(sig)):
-            sim = float(np.mean(mine == _values(self._sigs[cand])))
-            if sim >= self.threshold and (best is None or sim > best[1] or (sim == best[1] and cand < best[0])):
-                best = (cand, sim)
-        return best

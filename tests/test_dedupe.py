@@ -73,17 +73,20 @@ def test_store_recomputes_signatures_of_an_older_kind(tmp_path):
     assert copy.status == "near_duplicate" and copy.duplicate_of == r.article_id
 
 
-def test_near_duplicate_index():
-    idx = dedupe.NearDuplicateIndex()
+def test_near_duplicate_found_through_the_store_bands(tmp_path):
+    """An edited copy is a near-duplicate of its original (estimate in [0.8, 1)); other texts are not."""
+    from narratives.records import Article
+    from narratives.store import Store
+    store = Store(f"sqlite:///{tmp_path}/n.db")
     other = "The central bank raised interest rates by a quarter point to fight inflation, markets fell."
-    idx.add(1, dedupe.signature(other))
-    idx.add(2, dedupe.signature(BASE))
-    edited = BASE + " The talks will continue next week."
-    hit = idx.query(dedupe.signature(edited))
-    assert hit is not None and hit[0] == 2 and 0.8 <= hit[1] < 1.0
-    assert idx.query(dedupe.signature("Completely different words about football and the cup final.")) is None
-    idx.remove(2)
-    assert idx.query(dedupe.signature(edited)) is None
+    r_other, r_base = store.add_articles([Article(title="Rates", text=other, file_name="o.txt"),
+                                          Article(title="Talks", text=BASE, file_name="b.txt")])
+    edited, unrelated = store.add_articles([
+        Article(title="Talks again", text=BASE + " The talks will continue next week.", file_name="e.txt"),
+        Article(title="Cup", text="Completely different words about football and the cup final.", file_name="c.txt")])
+    assert edited.status == "near_duplicate" and edited.duplicate_of == r_base.article_id
+    assert 0.8 <= store.get_article(edited.article_id).similarity < 1.0
+    assert unrelated.status == "added" and r_other.status == "added"
 
 
 def test_short_and_empty_texts_do_not_crash():
