@@ -102,3 +102,15 @@ def test_repeated_lines_within_one_source():
 def test_byline_under_headline_removed():
     text = "By Jane Doe | Reuters\nThe council approved the budget on Monday.\nBy the way, nobody objected."
     assert clean_text(text) == "The council approved the budget on Monday.\nBy the way, nobody objected."
+
+
+def test_source_url_with_a_footnote_or_a_bad_host_never_fails_the_file():
+    """Seen in real scraped text: "Source: http://www.yale.edu [2]" (a footnote mark after the URL) made
+    urlsplit raise ValueError and the whole file failed; a URL that is not one is simply not used."""
+    from narratives.ingest import metadata as md
+    from narratives.ingest.text import read_text
+    body = ["Headline About Geoengineering", "", "A new study says geoengineering could ease polarisation."]
+    assert md.find_source(body + ["Source: http://www.yale.edu [2]"]) == ("www.yale.edu", "http://www.yale.edu")
+    assert md.find_source(body + ["Source: http://[2 broken"]) == (None, None)
+    (article,) = read_text("yale.txt", "\n".join(body + ["Source: http://www.yale.edu [1]"]).encode())
+    assert article.url == "http://www.yale.edu" and "geoengineering" in article.text

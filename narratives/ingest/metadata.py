@@ -231,7 +231,11 @@ def find_source(lines: list[str]) -> tuple[str | None, str | None]:
         if m and len(ln) <= 160:
             src = m.group("src").strip().rstrip(".")
             if re.match(r"^https?://", src, re.I):
-                host = urlsplit(src).hostname
+                src = src.split()[0].rstrip(".,;")   # "Source: http://www.yale.edu [2]": the URL, not the note
+                try:
+                    host = urlsplit(src).hostname
+                except ValueError:   # "http://[2]..." is not a URL (urlsplit raises on a bad bracketed host)
+                    continue
                 return (host or None), src
             if " " not in src or len(src.split()) <= 6:
                 return _clean_source(src), None
