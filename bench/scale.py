@@ -11,8 +11,8 @@ Stages per size:
   ours     narratives.pipeline.cluster_corpus(store, n_topics=k): topics + stances, persisted
   peer     TfidfVectorizer(ngram_range=(1, 2)) + KMeans(k), one process, on the same texts
   assign   100 new .txt files ingested into the N-article store + pipeline.assign_new, in a fresh process
-NMI is against the AllSides `topic` label, same k for both. Peak memory = this stage's process + its
-largest worker (ru_maxrss).
+NMI is against the AllSides `topic` label, same k for both. Peak memory = the stage's process + its workers,
+summed proportional set size (shared pages split between the processes sharing them), sampled every 50 ms.
 """
 from __future__ import annotations
 
@@ -34,10 +34,13 @@ N_NEW = 100
 
 
 class PeakMemory:
-    """Peak of (this process + its worker processes) RSS, sampled every 20 ms in a thread.
+    """Peak of (this process + its worker processes) memory, sampled every 50 ms in a thread.
 
-    Why not ru_maxrss: on Linux it carries the parent's peak across fork+exec, so a stage would report the
-    bench driver's memory; sampling also sums workers that run at the same time.
+    Summed PSS (proportional set size), not RSS: forked workers share their parent's pages until they
+    write them, and RSS would count every shared page once per process (a stage with 2 workers forked from
+    a 1.5 GB parent read as 4.5 GB). PSS splits each shared page between the processes that map it, so the
+    sum is the memory the stage really holds. Why not ru_maxrss: on Linux it carries the parent's peak
+    across fork+exec, so a stage would report the bench driver's memory.
     """
 
     def __init__(self):
@@ -47,15 +50,23 @@ class PeakMemory:
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
+    @staticmethod
+    def _pss(p) -> int:
+        import psutil
+        try:
+            return p.memory_full_info().pss
+        except (psutil.AccessDenied, AttributeError):   # no smaps: fall back to RSS
+            return p.memory_info().rss
+
     def _run(self):
         import psutil
         while not self.stop.is_set():
             try:
-                rss = self.proc.memory_info().rss + sum(c.memory_info().rss for c in self.proc.children(True))
-            except psutil.Error:
+                total = self._pss(self.proc) + sum(self._pss(c) for c in self.proc.children(True))
+            except psutil.Error:   # a worker ended while being read
                 continue
-            self.peak = max(self.peak, rss)
-            self.stop.wait(0.02)
+            self.peak = max(self.peak, total)
+            self.stop.wait(0.05)
 
     def mb(self) -> float:
         return self.peak / 2 ** 20
@@ -117,6 +128,9 @@ def stage_ingest(n: int) -> dict:
     df = corpus(n)
     folder = CACHE / f"txt_{n}"
     _write_txt(folder, df)
+    del df   # not held while ingesting (an ingest run holds no such frame); read again for the metadata below
+    import gc
+    gc.collect()
     db = CACHE / f"store_{n}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -125,7 +139,9 @@ def stage_ingest(n: int) -> dict:
     results = ingest_files(store, [folder])
     secs = time.perf_counter() - t
     status = {s: sum(r.status == s for r in results) for s in ("added", "near_duplicate", "duplicate", "failed")}
+    status["why_failed"] = [f"{r.file_name}: {r.message}" for r in results if r.status == "failed"][:5]
     # real metadata from the corpus (untimed): row i is file txt_n/00000i.txt
+    df = corpus(n, columns=["source", "date_iso", "url"])
     import sqlalchemy as sa
     from narratives.store import articles
     with store.engine.begin() as conn:
@@ -252,6 +268,8 @@ def main(argv=None) -> int:
             print(f"  n={n:>7,} ingest    {ing['secs']:7.1f} s  {ing['rate']:7,.0f} articles/s  peak {ing['peak_mb']:6,.0f} MB"
                   f"  ({ing['added']} added, {ing['near_duplicate']} near-dup, {ing['duplicate']} dup, "
                   f"{ing['failed']} failed)", flush=True)
+            for why in ing.get("why_failed", []):
+                print(f"             failed: {why}", flush=True)
         if "ours" in stages:
             ours = run_stage("ours", n, a.k)
             print(f"  n={n:>7,} ours      {ours['secs']:7.1f} s  NMI {ours['nmi']:.3f}  peak {ours['peak_mb']:6,.0f} MB"
