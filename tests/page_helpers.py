@@ -31,8 +31,16 @@ def store_samples(store, evil_text: str, evil_date: date) -> dict[str, int]:
 def open_page(url: str, monkeypatch, page: str, **params) -> AppTest:
     """The app on store `url`, URL params set before the first run, then switched to `page`."""
     monkeypatch.setenv("NARRATIVES_DB", url)
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in params.items():
+    return run_page(AppTest.from_file(APP, default_timeout=60), page, params)
+
+
+def run_page(at: AppTest, page: str, params: dict | None = None) -> AppTest:
+    """Open `page` the way a shared link would: URL params set before the first run, then the page.
+
+    AppTest quirk (1.67): after switch_page the entrypoint's sidebar widgets are missing from the element
+    tree (their state is kept), so tests change sidebar filters through at.session_state.
+    """
+    for k, v in (params or {}).items():
         at.query_params[k] = v
     at.run()
     at.switch_page(page)

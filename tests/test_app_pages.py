@@ -5,6 +5,7 @@ import json
 
 import pandas as pd
 import pytest
+from page_helpers import run_page
 
 PAGES = ["views/overview.py", "views/timeline.py", "views/articles.py", "views/upload.py", "views/topics.py"]
 
@@ -17,30 +18,15 @@ def _texts(at) -> str:
     return "\n".join(parts)
 
 
-def _run_page(at, page, params=None):
-    """Open `page` with URL params the way a shared link would (params set before the first run).
-
-    AppTest quirk (1.67): after switch_page the entrypoint's sidebar widgets are missing from the element
-    tree (their state is kept), so tests change sidebar filters through at.session_state.
-    """
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_sample_corpus(seeded_app, page):
-    at = _run_page(seeded_app, page)
+    at = run_page(seeded_app, page)
     assert at.title and at.title[0].value
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_empty_store(empty_app, page):
-    at = _run_page(empty_app, page)
+    at = run_page(empty_app, page)
     if page != "views/upload.py":
         assert "No articles stored yet" in _texts(at)
 
@@ -82,7 +68,7 @@ def test_source_param_narrows_articles_table(seeded_app, seeded_db):
     sources = frame["source"].dropna()
     assert len(sources), "sample corpus should carry at least one source"
     one = sources.value_counts().index[-1]
-    at = _run_page(seeded_app, "views/articles.py")
+    at = run_page(seeded_app, "views/articles.py")
     all_rows = len(_articles_table(at))
     assert all_rows == len(frame)
     at.session_state["source"] = [one]
@@ -94,7 +80,7 @@ def test_source_param_narrows_articles_table(seeded_app, seeded_db):
 
 
 def test_text_query_searches(seeded_app):
-    at = _run_page(seeded_app, "views/articles.py")
+    at = run_page(seeded_app, "views/articles.py")
     at.session_state["q"] = "embassy"
     at.run()
     assert not at.exception
@@ -106,13 +92,13 @@ def test_open_article_from_url_and_bad_id(seeded_app, seeded_db):
     from narratives.store import Store
     frame = Store(seeded_db).frame()
     aid = int(frame["id"].iloc[0])
-    at = _run_page(seeded_app, "views/articles.py", {"id": str(aid)})
+    at = run_page(seeded_app, "views/articles.py", {"id": str(aid)})
     from views._shared import md_escape
     title = md_escape(frame["title"].iloc[0], 200)
     assert any(m.value == f"### {title}" for m in at.markdown)
     from streamlit.testing.v1 import AppTest
     from app_paths import APP
-    at2 = _run_page(AppTest.from_file(APP, default_timeout=60), "views/articles.py", {"id": "123456"})
+    at2 = run_page(AppTest.from_file(APP, default_timeout=60), "views/articles.py", {"id": "123456"})
     assert "No article with id" in _texts(at2)
 
 
@@ -124,7 +110,7 @@ def test_timeline_chart_counts_and_events(seeded_app, seeded_db):
     from narratives.store import Store
     frame = Store(seeded_db).frame()
     dated = int(frame["published"].notna().sum())
-    at = _run_page(seeded_app, "views/timeline.py", {"ev": ["2024-11-15~Court ruling", "garbage~x"]})
+    at = run_page(seeded_app, "views/timeline.py", {"ev": ["2024-11-15~Court ruling", "garbage~x"]})
     text = _texts(at)
     if dated == 0:
         assert "no timeline" in text
@@ -139,7 +125,7 @@ def test_timeline_chart_counts_and_events(seeded_app, seeded_db):
 
 
 def test_timeline_selection_lists_articles(seeded_app, seeded_db):
-    at = _run_page(seeded_app, "views/timeline.py")
+    at = run_page(seeded_app, "views/timeline.py")
     assert at.get("plotly_chart"), "the sample has a dated article (15 November 2024): the timeline must chart it"
     trace = _figure(at)["data"][0]
     cd = trace["customdata"][0]
@@ -152,7 +138,7 @@ def test_timeline_selection_lists_articles(seeded_app, seeded_db):
 
 
 def test_timeline_split_and_share(seeded_app):
-    at = _run_page(seeded_app, "views/timeline.py")
+    at = run_page(seeded_app, "views/timeline.py")
     assert at.get("plotly_chart"), "the sample has a dated article (15 November 2024): the timeline must chart it"
     at.radio(key="tl_split").set_value("Source").run()
     at.radio(key="tl_measure").set_value("Share of coverage").run()
@@ -162,7 +148,7 @@ def test_timeline_split_and_share(seeded_app):
 
 
 def test_overview_topic_button_sets_filter(seeded_app):
-    at = _run_page(seeded_app, "views/overview.py")
+    at = run_page(seeded_app, "views/overview.py")
     table = at.dataframe[0].value
     assert list(table["articles"]) == sorted(table["articles"], reverse=True), "topics listed largest first"
     picker = at.selectbox(key="ov_topic")
@@ -189,14 +175,14 @@ def test_csv_export_neutralises_formulas():
 
 def test_read_only_hides_upload(seeded_app, monkeypatch):
     monkeypatch.setenv("NARRATIVES_READ_ONLY", "1")
-    at = _run_page(seeded_app, "views/topics.py")
+    at = run_page(seeded_app, "views/topics.py")
     assert not [b for b in at.button if b.key == "tp_refit"]
     assert not [t for t in at.text_input if t.key and t.key.startswith("tp_")]
 
 
 def test_chart_image_format_follows_the_sidebar_choice(seeded_app):
     """The camera button of every chart downloads PNG by default and SVG once chosen in the sidebar."""
-    at = _run_page(seeded_app, "views/timeline.py")
+    at = run_page(seeded_app, "views/timeline.py")
     cfg = json.loads(at.get("plotly_chart")[0].proto.config)
     assert cfg["toImageButtonOptions"]["format"] == "png"
     at.session_state["img_fmt"] = "svg"
@@ -211,7 +197,7 @@ def test_overview_stance_mix_colours_by_position(seeded_app, seeded_db):
     names the cluster; the segments add up to the clustered articles of each topic."""
     from narratives.store import Store
     frame = Store(seeded_db).frame().dropna(subset=["topic"])
-    at = _run_page(seeded_app, "views/overview.py")
+    at = run_page(seeded_app, "views/overview.py")
     traces = _figure(at)["data"]
     shown = [t for t in traces if t.get("showlegend")]
     kinds = {str(s).split(" · ", 1)[0] for s in frame["stance_label"].dropna()}
