@@ -259,33 +259,14 @@ def _strip_repeated(parsed: list[ParsedFile]) -> list[Article]:
     return changed
 
 
-def _normalise_inputs(files, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, bytes | InputError]]:
-    """Accept (name, bytes) pairs, read_paths output, or plain paths (kept as _PathRef until parsed).
-
-    `skip`: real paths never to read (the store's own database files, e.g. data/narratives.db when the
-    folder ingested is data/)."""
-    skip_names = {os.path.basename(p) for p in skip}
+def _normalise_inputs(files) -> Iterator[tuple[str, bytes | InputError]]:
+    """Accept (name, bytes) pairs, read_paths output, or plain paths (kept as _PathRef until parsed)."""
     for item in files:
         if isinstance(item, (str, Path)):
             for name, path in _walk([item]):
-                # realpath (a stat per path component) only for a file named like one of the store's
-                if os.path.basename(path) not in skip_names or os.path.realpath(path) not in skip:
-                    yield name, _PathRef(path)
+                yield name, _PathRef(path)
         else:
             yield item
-
-
-def _store_files(store) -> frozenset[str]:
-    """Real paths of a SQLite store's own files (database, WAL, shared memory, journal)."""
-    try:
-        from sqlalchemy.engine import make_url
-        u = make_url(store.url)
-        if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
-            return frozenset()
-        db = os.path.realpath(u.database)
-        return frozenset(db + suffix for suffix in ("", "-wal", "-shm", "-journal"))
-    except Exception:  # noqa: BLE001 - a store without a URL (tests' fakes): nothing to skip
-        return frozenset()
 
 
 PARALLEL_MIN_FILES = 200  # fewer files: parsed in this process (forking workers would cost more than it saves)
@@ -335,7 +316,7 @@ def _parse_whole_batch(files: list, source, published, workers: int):
     return parsed, fps
 
 
-def _parsed_chunks(files, source, published, workers: int | None, skip: frozenset[str] = frozenset()):
+def _parsed_chunks(files, source, published, workers: int | None):
     """(parsed files, fingerprints or None, files still to parse) per chunk, in input order.
 
     Batches under PARALLEL_MIN_FILES are parsed here; up to SERIAL_MAX_FILES they are parsed in workers and
@@ -345,7 +326,7 @@ def _parsed_chunks(files, source, published, workers: int | None, skip: frozense
     not the batch. Lines repeated across one source's articles are then found per chunk.
     """
     import itertools
-    it = _normalise_inputs(files, skip)
+    it = _normalise_inputs(files)
     head = list(itertools.islice(it, SERIAL_MAX_FILES + 1))
     # as many workers as cores: parsing + fingerprinting (~0.65 ms an article) is twice the writer's share
     # (~0.3 ms), so the writer takes its turn on a core (2 cores: 1,617/s vs 1,365/s with 1 worker)
@@ -445,7 +426,7 @@ def ingest_files(store, files, *, source: str | None = None, published: date | s
                     result.file_name = n
                 emit(result)
 
-    for parsed, fps, files_ahead in _parsed_chunks(files, source, batch_date, workers, _store_files(store)):
+    for parsed, fps, files_ahead in _parsed_chunks(files, source, batch_date, workers):
         ahead[0] = files_ahead
         n0 = len(items)
         for k, pf in enumerate(parsed):
