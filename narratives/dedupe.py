@@ -162,5 +162,10 @@ def band_keys(sigs: list[bytes]) -> list[list[int]]:
     return out
 
 
+def band_keys_of(sig: bytes | None) -> list[int] | None:
+    """One signature's band keys; None for a missing or malformed signature (nothing to index or look up)."""
+    return band_keys([bytes(sig)])[0] if sig and len(sig) == NUM_PERM * 4 else None
+
+
 _PERSON = [b"band%d" % b for b in range(BANDS)]
 BAND_KEYS_VERSION = 2

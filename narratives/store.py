@@ -254,7 +254,7 @@ class Store:
                 .order_by(articles.c.id).limit(20_000)).all()
             if not rows:
                 return
-            self._add_bands(conn, [(aid, bytes(sig)) for aid, sig in rows])
+            self._add_bands(conn, [(aid, dedupe.band_keys_of(sig)) for aid, sig in rows])
             last = rows[-1][0]
 
     def close(self) -> None:
@@ -272,28 +272,27 @@ class Store:
                 (article_id, title, text))
 
     # ------------------------------------------------------------------ articles
-    def _add_bands(self, conn: sa.Connection, items: list[tuple[int, bytes]], keys=None) -> None:
+    def _add_bands(self, conn: sa.Connection, items: list[tuple[int, list[int] | None]]) -> None:
         """Make originals findable as near-duplicate targets (same transaction as their rows).
 
-        `keys`: their band keys when the caller has them already (the ingest hot path computes them once)."""
-        if keys is None:
-            items = [(int(i), sig) for i, sig in items if sig and len(sig) == dedupe.NUM_PERM * 4]
-            if not items:
-                return
-            keys = dedupe.band_keys([sig for _, sig in items])
-        self._xmany(conn, "INSERT INTO minhash_bands (key, article_id) VALUES (?, ?)",
-                    [(k, aid) for (aid, _), row in zip(items, keys) for k in row])
+        items: (article id, its band keys from dedupe.band_keys_of; None = no valid signature, skipped)."""
+        rows = [(k, int(aid)) for aid, keys in items if keys for k in keys]
+        if rows:
+            self._xmany(conn, "INSERT INTO minhash_bands (key, article_id) VALUES (?, ?)", rows)
 
     def _drop_bands(self, conn: sa.Connection, article_id: int, sig: bytes | None) -> None:
-        if sig and len(sig) == dedupe.NUM_PERM * 4:
+        keys = dedupe.band_keys_of(sig)
+        if keys:
             conn.exec_driver_sql(self._sql("DELETE FROM minhash_bands WHERE key = ? AND article_id = ?"),
-                                 [(k, int(article_id)) for k in dedupe.band_keys([bytes(sig)])[0]])
+                                 [(k, int(article_id)) for k in keys])
 
-    def _near(self, conn: sa.Connection, sig: bytes, keys: list[int] | None = None) -> tuple[int, float] | None:
-        """Best committed-or-own-transaction original with estimated Jaccard >= threshold; ties: oldest id."""
-        if not sig or len(sig) != dedupe.NUM_PERM * 4:
+    def _near(self, conn: sa.Connection, sig: bytes, keys: list[int] | None) -> tuple[int, float] | None:
+        """Best committed-or-own-transaction original with estimated Jaccard >= threshold; ties: oldest id.
+
+        keys: the signature's band keys (dedupe.band_keys_of), computed once by the caller, who also indexes
+        them when the article is an original."""
+        if not keys:
             return None
-        keys = keys or dedupe.band_keys([sig])[0]
         rows = self._x(conn,
                        "SELECT id, minhash FROM articles WHERE id IN (SELECT article_id FROM minhash_bands "
                        "WHERE key IN (" + ", ".join("?" * len(keys)) + "))", tuple(keys)).fetchall()
@@ -345,7 +344,8 @@ class Store:
                     dup = conn.exec_driver_sql(q("SELECT id FROM articles WHERE content_hash = ?"), (chash,)).scalar()
                     if dup is not None:
                         raise _Duplicate(dup)
-                    near = self._near(conn, sig)
+                    keys = dedupe.band_keys_of(sig)
+                    near = self._near(conn, sig, keys)
                     now = _now()
                     new_id = conn.exec_driver_sql(q(
                         "INSERT INTO articles (title, text, source, published, url, language, file_name, "
@@ -356,7 +356,7 @@ class Store:
                          round(near[1], 4) if near else None, self._bind(now))).scalar()
                     self._fts_insert(conn, new_id, title, text)
                     if near is None:
-                        self._add_bands(conn, [(new_id, sig)])
+                        self._add_bands(conn, [(new_id, keys)])
                     conn.exec_driver_sql("UPDATE meta SET value = value + 1 WHERE key = 'version'")
             except _Duplicate as d:
                 return IngestResult(name, "duplicate", title=title or None, duplicate_of=d.id)
@@ -439,16 +439,13 @@ class Store:
                                 results[i] = IngestResult(p["name"], "duplicate", title=p["title"] or None,
                                                           duplicate_of=dup)
                                 continue
-                            sig = p["sig"]
-                            keys = (dedupe.band_keys([sig])[0] if sig and len(sig) == dedupe.NUM_PERM * 4
-                                    else None)
-                            near = self._near(conn, sig, keys)
+                            keys = dedupe.band_keys_of(p["sig"])
+                            near = self._near(conn, p["sig"], keys)
                             now = _now()
                             a = articles_[i]
                             new_id = self._insert(conn, a, p, near, now)
                             if near is None:  # visible to the rest of the group (rolled back with it)
-                                if keys is not None:
-                                    self._add_bands(conn, [(new_id, sig)], [keys])
+                                self._add_bands(conn, [(new_id, keys)])
                             if sp is not None:
                                 sp.commit()
                         except Exception as exc:  # noqa: BLE001 - this article fails, the group goes on
@@ -555,7 +552,7 @@ class Store:
             orphans = conn.execute(sa.select(articles.c.id, articles.c.minhash)
                                    .where(articles.c.duplicate_of == article_id)).all()
             conn.execute(articles.delete().where(articles.c.id == article_id))
-            self._add_bands(conn, [(aid, bytes(sg)) for aid, sg in orphans if sg])
+            self._add_bands(conn, [(aid, dedupe.band_keys_of(sg)) for aid, sg in orphans])
 
     def count(self) -> int:
         with self._read() as conn:
