@@ -6,6 +6,7 @@ pipeline's fast path stores a complete run and assigns new articles.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,9 @@ def _reference_rates(text):
     for w, cats in vectorize._SINGLE.items():
         for ci in cats:
             out[ci] += counts.get(w, 0)
-    for m in vectorize._PHRASE_RE.findall(low):
+    phrase_re = re.compile(r"\b(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in
+                                               sorted(vectorize._PHRASES, key=len, reverse=True)) + r")\b")
+    for m in phrase_re.findall(low):
         for ci in vectorize._PHRASES.get(" ".join(m.split()), ()):
             out[ci] += 1
     out[vectorize._NEG] += low.count("n't")
