@@ -60,8 +60,8 @@ def test_batch_keeps_every_sentence_and_drops_added_boilerplate(case, junk):
     data = "\n".join(junk[:2] + [text] + junk[2:]).encode()
     [pf] = read_batch([("a.txt", data)])
     [a] = pf.articles
-    for s in sentences:
-        assert s in a.text or s == a.title or s in a.title
+    for s in sentences:   # a line that repeats the headline (up to case and spacing) is dropped by design
+        assert s in a.text or s in a.title or " ".join(s.split()).casefold() == " ".join(a.title.split()).casefold()
     for j in junk:
         assert j not in a.text.split("\n")
 

@@ -24,7 +24,7 @@ def test_content_hash_equal_for_rescraped_copy():
 
 
 def _shingles(text: str) -> set[int]:
-    return set(dedupe._shingle_hashes(dedupe.normalise(text).split()).tolist())
+    return set(dedupe._shingle_hashes(dedupe.normalise(text).encode()).tolist())
 
 
 def test_signature_estimates_jaccard_of_the_shingle_sets():
@@ -104,3 +104,21 @@ def test_fast_word_split_equals_the_regex_definition(text):
     expected = dedupe._WORD.findall(dedupe._INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold())
     assert dedupe._words(text) == expected
     assert dedupe._words(text + " \u00e9t\u00e9 \u00a9 2024") == expected + ["\u00e9t\u00e9", "2024"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_normalised_bytes_fast_path_equals_the_word_definition(text):
+    """The bytes path for ASCII text and the str path for the rest give the same normalised text."""
+    assert dedupe._normalised_bytes(text) == " ".join(dedupe._words(text)).encode("utf-8")
+    assert dedupe.normalise(text + " \u00a9 Caf\u00e9") == " ".join(dedupe._words(text) + ["café"])
+
+
+def test_word_hash_does_not_depend_on_position():
+    """A word hashes the same wherever it stands (shared words are what makes shared shingles)."""
+    a = dedupe._word_hashes(b"pakistan china talks security")
+    b = dedupe._word_hashes(b"security x pakistan talks china")
+    assert sorted(a.tolist()) == sorted(b[[0, 2, 3, 4]].tolist())
+    assert len(set(a.tolist())) == 4
+    long = " ".join(["w"] * 50_000).encode() + b" pakistan"   # beyond the first power table: grows it
+    assert dedupe._word_hashes(long)[-1] == a[0]

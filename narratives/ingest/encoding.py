@@ -55,9 +55,27 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
 
 
+# The control bytes of _BAD_CHARS: in UTF-8 they never occur inside a multi-byte character.
+_BAD_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
+
+
+def _clean_utf8(data: bytes) -> bool:
+    """Bytes that decode as UTF-8 to text without any control or replacement character (then it is not
+    binary): two C passes over the bytes instead of a regex scan of the text."""
+    return len(data.translate(None, _BAD_BYTES)) == len(data) and b"\xef\xbf\xbd" not in data
+
+
 def decode(data: bytes, file_name: str) -> str:
     """Decode file bytes to text, or raise InputError(file_name, "binary or unknown encoding")."""
     text = None
+    try:   # the common case first: UTF-8 without a BOM and nothing binary-looking in it
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if not data.startswith(codecs.BOM_UTF8) and _clean_utf8(data):
+            return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+        text = None
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
