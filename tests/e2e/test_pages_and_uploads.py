@@ -217,3 +217,22 @@ def test_deep_link_as_first_visit_to_fresh_server(browser, e2e_corpus, tmp_path)
     from narratives.store import Store
     stored = len(Store(e2e_corpus["url"], read_only=True).frame())   # earlier tests may have uploaded more
     assert f"({stored:,} articles)" in log, log[-2000:]
+
+
+def test_plotly_bundle_is_fetched_before_any_chart_is_sent(ctx):
+    """The sidebar asks the browser to load Streamlit's Plotly bundle at the first script message, so it is
+    compiled while the page computes (bench/dashboard.py: first chart). Proof: the Upload page, which draws
+    no chart at all, still fetches it, and nothing visible is added for it (no error, no stray text)."""
+    page = ctx.page
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))
+    page.goto(ctx.base + "/upload", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Upload articles", level=1).wait_for()
+    wait_idle(page)
+    assert main(page).locator("[data-testid=stPlotlyChart]").count() == 0
+    page.wait_for_function("() => performance.getEntriesByType('resource')"
+                           ".some(e => /\\/static\\/js\\/PlotlyChart\\.[^/]+\\.js$/.test(e.name))")
+    assert any(re.search(r"/static/js/PlotlyChart\.[^/]+\.js$", u) for u in fetched), fetched[-20:]
+    assert "import(" not in sidebar(page).inner_text()
+    assert not ctx.page_errors, ctx.page_errors
+    check_page(page)
