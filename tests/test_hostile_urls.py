@@ -59,17 +59,38 @@ def test_hostile_query_params_give_a_clean_page_with_a_notice(seeded_app, page, 
 
 def test_raw_html_only_where_its_text_is_escaped():
     """Only the side-by-side page renders HTML (its <mark> highlights), and there every piece of article
-    text goes through html.escape; nothing else turns HTML on."""
+    text goes through html.escape; nothing else turns HTML on. The one st.html is the Plotly preload in
+    views/_shared.py, whose script is a constant apart from the bundle's file name (next test)."""
     from app_paths import ROOT
     users = []
     for path in [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py"))]:
         src = path.read_text()
-        assert "st.html(" not in src and "components.html" not in src, path
+        assert "components.html" not in src, path
+        if path.name == "_shared.py":
+            assert src.count("st.html(") == 1, path
+            body = src[src.index("def preload_chart_library"):]
+            body = body[:body.index("\ndef ")]
+            assert "st.html(" in body and "unsafe_allow_javascript=True" in body
+        else:
+            assert "st.html(" not in src and "unsafe_allow_javascript" not in src, path
         if "unsafe_allow_html=True" in src:
             users.append(path.name)
     assert users == ["side_by_side.py"], users
     src = (ROOT / "views" / "side_by_side.py").read_text()
     assert "{esc(s)}" in src and "{s}" not in src
+
+
+def test_the_only_script_sent_is_the_plotly_preload(seeded_app):
+    """Every HTML element of a run (hostile link included) is exactly the constant preload script."""
+    at = seeded_app
+    for k in KEYS:
+        at.query_params[k] = GARBAGE[:3]
+    at.run()
+    bodies = [el.proto.body for el in at.get("html")]
+    assert bodies, "the preload is sent"
+    for body in bodies:
+        assert re.fullmatch(r'<script>import\("/static/js/PlotlyChart\.[\w-]+\.js"\)'
+                            r'\.catch\(function \(\) \{\}\);</script>', body), body
 
 
 def test_hostile_article_is_shown_as_text(fresh_db, monkeypatch):

@@ -196,3 +196,49 @@ def test_near_duplicates_across_handles_and_old_databases(tmp_path):
     c.delete_article(orig)   # its copies become originals and are found as such
     r = c.add_article(Article(title="n3", text=text + " Reporting by a desk. More."))
     assert r.status == "near_duplicate" and r.duplicate_of != orig
+
+
+def test_phrase_search_matches_words_in_order_only(store):
+    """The FTS index keeps no word positions (detail=column): a quoted phrase is found by its words, then
+    checked in the text. Words in order with only spaces/punctuation between match (as FTS5 phrases did);
+    the same words apart or reversed do not; case does not matter; a column filter still applies."""
+    texts = {
+        "adjacent": "Officials discussed Chinese security guards for the corridor projects.",
+        "hyphen": "A row over Chinese-security arrangements went on for weeks.",
+        "apart": "Chinese engineers asked for more security at the dam site.",
+        "reversed": "Security for Chinese nationals was the topic of the meeting.",
+        "title": "Nothing in the body mentions the phrase at all, only the title does.",
+    }
+    ids = {}
+    for name, text in texts.items():
+        title = "CHINESE SECURITY plan" if name == "title" else f"Report {name}"
+        ids[name] = store.add_article(Article(title=title, text=text, file_name=f"{name}.txt")).article_id
+    hits = store.search('"chinese security"')
+    assert sorted(hits) == sorted([ids["adjacent"], ids["hyphen"], ids["title"]])
+    assert hits[0] == ids["title"]                                   # titles still weigh double
+    assert sorted(store.search("chinese security")) == sorted(ids.values())   # unquoted: all words
+    assert store.search('title:"chinese security"') == [ids["title"]]
+    assert store.search('body title:"chinese security"') == [ids["title"]]
+    assert store.search('officials "chinese security"') == [ids["adjacent"]]
+    assert sorted(store.search('"chinese security" OR dam')) == sorted(ids.values())   # inside OR: its words
+    assert store.search('"security for chinese" meeting') == [ids["reversed"]]
+    assert store.search('"chinese security" "dam site"') == []
+
+
+def test_store_with_an_older_full_text_index_is_reindexed_once(tmp_path):
+    """A store whose FTS table kept positions (before detail=column) gets it rebuilt on open; search works."""
+    url = f"sqlite:///{tmp_path}/old_fts.db"
+    store = Store(url)
+    ids = [store.add_article(a).article_id for a in _sample_articles()]
+    with store.engine.begin() as conn:   # what such a store looked like
+        conn.exec_driver_sql("DROP TABLE articles_fts")
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', "
+                             "content_rowid='id', tokenize='unicode61 remove_diacritics 2')")
+        conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+    before = store.search("traffickers")
+    store.close()
+    store = Store(url)
+    with store.engine.connect() as conn:
+        ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").scalar()
+    assert "detail=column" in ddl
+    assert store.search("traffickers") == before and before and set(before) <= set(ids)
