@@ -144,7 +144,8 @@ def features(titles: list[str], texts: list[str], n_jobs: int | None = None):
     bounds = [(i, min(i + step, n)) for i in range(0, n, step)]
     _JOB = (titles, texts)
     try:
-        with mp.get_context("fork").Pool(n_jobs) as pool:
+        from .forking import pool_kwargs
+        with mp.get_context("fork").Pool(n_jobs, **pool_kwargs()) as pool:
             parts = pool.map(_features_chunk, bounds, chunksize=1)
     finally:
         _JOB = None

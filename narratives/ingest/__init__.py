@@ -288,7 +288,8 @@ def _pool(workers: int):
     from concurrent.futures import ProcessPoolExecutor
     from .. import dedupe  # noqa: F401 - imported here once, not in each worker
     _reader("text")
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    from ..forking import pool_kwargs
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), **pool_kwargs())
 
 
 def _parse_whole_batch(files: list, source, published, workers: int):
@@ -366,7 +367,7 @@ def _parsed_chunks(files, source, published, workers: int | None):
 
 def ingest_files(store, files, *, source: str | None = None, published: date | str | None = None,
                  progress: Callable[[int, int, IngestResult], None] | None = None,
-                 group: int = 300, workers: int | None = None) -> list[IngestResult]:
+                 group: int = 1000, workers: int | None = None) -> list[IngestResult]:
     """Parse the files and store the articles `group` at a time; one result per article/failure, in order.
 
     Each article is still all-or-nothing (Store.add_articles: one transaction per group, a savepoint per
