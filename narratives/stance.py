@@ -267,8 +267,9 @@ class StanceModel(BaseEstimator, ClusterMixin):
         F, L = self._features(texts, fit=True)
         n_distinct = len(np.unique(np.round(F, 6), axis=0))
         self.k_scores_ = {}
+        labels = None
         if self.n_stances == "auto":
-            k = self._choose_k(F, n_distinct)
+            k, labels = self._choose_k(F, n_distinct)
         else:
             k = int(self.n_stances)
             if k < 1:
@@ -276,7 +277,7 @@ class StanceModel(BaseEstimator, ClusterMixin):
         k = max(1, min(k, n_distinct))
         if k == 1:
             labels = np.zeros(n, dtype=int)
-        else:
+        elif labels is None:   # (auto: _choose_k already made exactly this fit of all texts for the chosen k)
             # many restarts: one topic is small and the partition found varies with the start (on FNC-1,
             # NMI 0.38-0.40 over seeds with 10 restarts, 0.40 steadily with 50)
             labels = KMeans(n_clusters=k, n_init=_n_init(n), random_state=self.random_state).fit(F).labels_
@@ -284,7 +285,8 @@ class StanceModel(BaseEstimator, ClusterMixin):
         return self
 
     def _choose_k(self, F, n_distinct):
-        """The most stable k in 2..k_max; one stance when that partition shows no separation.
+        """(k, its partition of all texts or None): the most stable k in 2..k_max; one stance when that
+        partition shows no separation.
 
         Stability: the partition of all texts is compared (adjusted Rand) with partitions of
         N_RESAMPLES random 80% subsamples; the k whose split comes back the same wins. On FNC-1 this
@@ -295,7 +297,7 @@ class StanceModel(BaseEstimator, ClusterMixin):
         """
         n = F.shape[0]
         if n_distinct <= 2:
-            return n_distinct
+            return n_distinct, None
         rng = np.random.RandomState(self.random_state or 0)
         best_k, best, best_lab = 1, -np.inf, None
         for k in range(2, min(self.k_max, n_distinct - 1, n - 1) + 1):
@@ -312,8 +314,8 @@ class StanceModel(BaseEstimator, ClusterMixin):
             if s > best + 1e-9:
                 best_k, best, best_lab = k, s, lab
         if best_lab is None or float(silhouette_score(F, best_lab)) < 0.02:  # no real split
-            return 1
-        return best_k
+            return 1, None
+        return best_k, best_lab
 
     def _finish(self, texts, F, L, X, labels):
         labels = np.asarray(labels)
