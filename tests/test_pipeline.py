@@ -118,3 +118,21 @@ def test_empty_store_fails_cleanly(tmp_path):
     with pytest.raises(NarrativesError):
         cluster_corpus(s)
     assert s.latest_run() is None
+
+
+def test_stances_fitted_in_workers_equal_the_serial_fit(tmp_path, monkeypatch):
+    """Topics' stance models fitted in forked workers (from PARALLEL_STANCE_DOCS texts) give the same run
+    as fitting them one after the other."""
+    from narratives import pipeline
+    from narratives.store import Store
+    runs = []
+    for threshold in (10**9, 0):   # serial, then parallel
+        monkeypatch.setattr(pipeline, "PARALLEL_STANCE_DOCS", threshold)
+        store = Store(f"sqlite:///{tmp_path}/p{threshold}.db")
+        for a in _bbc():
+            store.add_article(a)
+        run = pipeline.cluster_corpus(store, n_topics=3, random_state=0)
+        runs.append((sorted(store.run_assignments(run)),
+                     sorted((c.key, c.topic_key, c.label) for c in store.clusters(run, kind="stance"))))
+    assert runs[0] == runs[1]
+    assert len(runs[0][1]) >= 2
