@@ -12,7 +12,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer, strip_accents_unicode
 from sklearn.preprocessing import normalize
 
-from .dedupe import _PUNCT
+from .dedupe import space_punctuation
 
 # Words that are frequent in any news text and never name a topic or a position on their own.
 NEWS_STOP_WORDS = frozenset(
@@ -59,9 +59,7 @@ def preprocess(doc: str) -> str:
     s = doc.lower()
     if s.isascii():
         return s
-    for c in _PUNCT:
-        if c in s:
-            s = s.replace(c, " ")
+    s = space_punctuation(s)
     return s if s.isascii() else strip_accents_unicode(s)
 
 
