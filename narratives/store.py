@@ -9,8 +9,9 @@ Full-text search: an FTS5 table (external content = articles) kept in sync insid
 as the article row. It keeps which column a word is in but not its positions (detail=column): at 100,000
 articles that costs the writer 0.26 instead of 0.37 ms an article (positions are most of the index, and
 FTS5 keeps rewriting them as it merges segments). A quoted phrase is therefore found in two steps: its
-words through the index, then the exact phrase checked on those candidates (`_phrase_query`). On other dialects search falls back to ILIKE on title/text (slower, unranked; a
-tsvector index is the production answer there).
+words through the index, then the exact phrase checked on those candidates (`_phrase_query`). On other
+dialects search falls back to ILIKE on title/text (slower, unranked; a tsvector index is the production
+answer there).
 
 `version()` is a counter in `meta` bumped by every write transaction: the dashboard's cache key.
 """
@@ -271,10 +272,11 @@ class Store:
                 if self.is_sqlite:
                     old = conn.exec_driver_sql(
                         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'articles_fts'").scalar()
-                    if old is not None and "detail=column" not in old:   # a store from before detail=column:
-                        conn.exec_driver_sql("DROP TABLE articles_fts")   # index it again from the articles, once
+                    reindex = old is not None and "detail=column" not in old   # a store from before detail=column:
+                    if reindex:                                                # index it again from the articles, once
+                        conn.exec_driver_sql("DROP TABLE articles_fts")
                     conn.exec_driver_sql(_FTS_DDL)
-                    if old is not None and "detail=column" not in old:
+                    if reindex:
                         conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
                         conn.exec_driver_sql("INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', 8)")
                 if conn.execute(sa.select(meta.c.value).where(meta.c.key == "version")).first() is None:
@@ -442,10 +444,11 @@ class Store:
 
         Why: one transaction + commit per article is ~90 % of ingest time. Here `group` articles share
         one transaction (1,000 rather than 300: each commit flushes FTS5's pending terms into a new segment
-        that later merges rewrite; at 100,000 articles that cut the FTS cost per article by ~25-40 %). One article is still all-or-nothing: the group is first written without
-        savepoints (a SAVEPOINT makes FTS5 flush its pending terms to a new segment, ~40 % of the write
-        cost); if any article fails, that attempt is rolled back and the group is redone with a SAVEPOINT
-        per article, so a failure rolls back only its savepoint and is reported "failed". Exact and near
+        that later merges rewrite; at 100,000 articles that cut the FTS cost per article by ~25-40 %).
+        One article is still all-or-nothing: the group is first written without savepoints (a SAVEPOINT
+        makes FTS5 flush its pending terms to a new segment, ~40 % of the write cost); if any article
+        fails, that attempt is rolled back and the group is redone with a SAVEPOINT per article, so a
+        failure rolls back only its savepoint and is reported "failed". Exact and near
         duplicates inside a group are found like across groups (hash and LSH band rows of the transaction's
         own articles are visible to it). on_result(index in articles_, result) is called only after the
         article's group committed, so "reported stored" still means committed. `fingerprints` (optional,
