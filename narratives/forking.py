@@ -28,3 +28,9 @@ def die_with_parent(parent_pid: int) -> None:
 def pool_kwargs() -> dict:
     """initializer/initargs for ProcessPoolExecutor or multiprocessing.Pool workers forked from here."""
     return {"initializer": die_with_parent, "initargs": (os.getpid(),)}
+
+
+def fork_pool(processes: int):
+    """A multiprocessing Pool of `processes` forked workers that die with this process."""
+    import multiprocessing as mp
+    return mp.get_context("fork").Pool(processes, **pool_kwargs())

@@ -51,9 +51,8 @@ def _stance_models(jobs: list[tuple[list[str], int]]) -> Iterator:
     if workers < 2 or sum(len(texts) for texts, _ in jobs) < PARALLEL_STANCE_DOCS:
         yield (_fit_stance(job) for job in jobs)
         return
-    import multiprocessing as mp
-    from .forking import pool_kwargs
-    with mp.get_context("fork").Pool(workers, **pool_kwargs()) as pool:
+    from .forking import fork_pool
+    with fork_pool(workers) as pool:
         yield pool.imap(_fit_stance, jobs)
 
 

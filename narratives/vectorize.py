@@ -139,13 +139,12 @@ def features(titles: list[str], texts: list[str], n_jobs: int | None = None):
     n_jobs = n_jobs or min(2, os.cpu_count() or 1)
     if n < 4_000 or n_jobs < 2:
         return _features_chunk((0, n), titles, texts)
-    import multiprocessing as mp
     step = -(-n // (n_jobs * 4))
     bounds = [(i, min(i + step, n)) for i in range(0, n, step)]
     _JOB = (titles, texts)
     try:
-        from .forking import pool_kwargs
-        with mp.get_context("fork").Pool(n_jobs, **pool_kwargs()) as pool:
+        from .forking import fork_pool
+        with fork_pool(n_jobs) as pool:
             parts = pool.map(_features_chunk, bounds, chunksize=1)
     finally:
         _JOB = None
