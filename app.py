@@ -161,7 +161,6 @@ def _sidebar() -> None:
 
 
 pg = st.navigation(_pages())
-sh.preload_chart_library()
 sh.follow_goto()
 _sidebar()
 pg.run()

@@ -39,9 +39,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(db: str, timeout_s: float):
+def _serve(db: str, timeout_s: float, port: int):
     """Launch the server as scripts/start.sh does; (process, base URL, t0, seconds until healthy)."""
-    port = _free_port()
     env = {**os.environ, "NARRATIVES_DB": db}
     t0 = time.perf_counter()
     server = subprocess.Popen(
@@ -88,7 +87,8 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120) -> dict:
         context = browser.new_context(viewport={"width": 1400, "height": 1600})
         page = context.new_page()
         page.set_default_timeout(timeout_s * 1000)
-        server, base, t0, t_health = _serve(db, timeout_s)
+        port = _free_port()  # one address for both starts: a browser caches per origin, and so does an analyst's
+        server, base, t0, t_health = _serve(db, timeout_s, port)
         try:
             t_chart = _first_chart(page, base, t0)
             page.wait_for_selector(IDLE)
@@ -122,7 +122,7 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120) -> dict:
         page.close()
         page = context.new_page()
         page.set_default_timeout(timeout_s * 1000)
-        server, base, t0, t_health_warm = _serve(db, timeout_s)
+        server, base, t0, t_health_warm = _serve(db, timeout_s, port)
         try:
             t_chart_warm = _first_chart(page, base, t0)
         finally:

@@ -498,32 +498,6 @@ def _switch_keeping_params(page: str) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _plotly_chunk() -> str | None:
-    """File name of Streamlit's lazily loaded Plotly chart bundle (~4.7 MB of JavaScript), or None."""
-    folder = Path(st.__file__).parent / "static" / "static" / "js"
-    found = sorted(folder.glob("PlotlyChart.*.js"))
-    return found[0].name if len(found) == 1 else None
-
-
-def preload_chart_library() -> None:
-    """Let the browser fetch and compile the Plotly bundle while this script computes the page.
-
-    Why: Streamlit imports its Plotly chart code only when the first chart arrives, and parsing and
-    running those 4.7 MB then takes ~1-1.5 s after the chart's data is already there (bench/dashboard.py).
-    Importing the same module URL at the first message makes Streamlit's later import a cache hit. Only
-    our own constant code runs here (no user text); when the bundle is not found (another Streamlit
-    version) nothing is sent, and a failed import changes nothing.
-    """
-    name = _plotly_chunk()
-    if name is None:
-        return
-    base = "/".join(p for p in str(st.get_option("server.baseUrlPath") or "").strip("/").split("/") if p)
-    url = f"/{base}/static/js/{name}" if base else f"/static/js/{name}"
-    with st.sidebar:
-        st.html(f"<script>import({json.dumps(url)}).catch(function () {{}});</script>",
-                unsafe_allow_javascript=True)
-
-
 def follow_goto() -> None:
     """Called by app.py before the sidebar: perform a switch requested by filter_button."""
     page = st.session_state.pop(_GOTO, None)
@@ -563,11 +537,11 @@ def known_hashes(texts: list[str]) -> list[int | None]:
     return [found.get(h) for h in hashes]
 
 
-# ---------------------------------------------------------------- server warm-up (scripts/serve.py)
+# ---------------------------------------------------------------- server warm-up (scripts/server_app.py)
 def warm_up() -> int:
     """Do at server start what the first visitor's script run would otherwise wait for.
 
-    Called by scripts/serve.py in a background thread while Streamlit starts and the browser loads the
+    Called by scripts/server_app.py in a background thread while Streamlit starts and the browser loads the
     page: imports pandas/plotly, reads the article frame of the current store version into the shared
     cache (from the parquet copy when there is one) and fills the sidebar's caches; returns the number of
     articles. Only an optimisation: on any failure the first script run does the work itself.
@@ -580,6 +554,6 @@ def warm_up() -> int:
     _source_names(url, ver)
     # plotly builds its validators on first use (~0.2 s): build and serialise one small figure of each kind
     go.Figure([go.Bar(x=[1], y=["a"], orientation="h"), go.Scatter(x=[1], y=[1])]).to_json()
-    _clusters(url, ver, "topic")   # cache_data: call once the server's runtime exists (serve.py waits for it)
+    _clusters(url, ver, "topic")   # cache_data: needs the runtime (server_app.py starts us once it runs)
     _clusters(url, ver, "stance")
     return n

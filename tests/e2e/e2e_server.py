@@ -30,8 +30,8 @@ def _healthy(base: str) -> bool:
 
 @contextlib.contextmanager
 def run_server(db_url: str, log_dir: Path):
-    """The dashboard as scripts/start.sh serves it (scripts/serve.py = `streamlit run app.py` + warm-up) over
-    db_url on a free port; yields the base URL; always killed afterwards."""
+    """The dashboard as scripts/start.sh serves it (scripts/serve.py -> scripts/server_app.py: app.py, the
+    Plotly preload, the warm-up) over db_url on a free port; yields the base URL; always killed afterwards."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = log_dir / f"streamlit_{port}.log"

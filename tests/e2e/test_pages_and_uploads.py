@@ -3,6 +3,7 @@ hostile HTML stays inert; a deep link works as the very first visit to a fresh s
 from __future__ import annotations
 
 import re
+import urllib.request
 import uuid
 
 import pytest
@@ -211,7 +212,7 @@ def test_deep_link_as_first_visit_to_fresh_server(browser, e2e_corpus, tmp_path)
             check_page(page)
         finally:
             c.close()
-    # scripts/serve.py read the store while the server started (what the first visitor no longer waits for)
+    # scripts/server_app.py read the store while the server started (what the first visitor no longer waits for)
     log = "".join(p.read_text(errors="replace") for p in tmp_path.glob("streamlit_*.log"))
     assert "narratives: warmed up in" in log and "warm-up skipped" not in log, log[-2000:]
     from narratives.store import Store
@@ -220,19 +221,29 @@ def test_deep_link_as_first_visit_to_fresh_server(browser, e2e_corpus, tmp_path)
 
 
 def test_plotly_bundle_is_fetched_before_any_chart_is_sent(ctx):
-    """The sidebar asks the browser to load Streamlit's Plotly bundle at the first script message, so it is
-    compiled while the page computes (bench/dashboard.py: first chart). Proof: the Upload page, which draws
-    no chart at all, still fetches it, and nothing visible is added for it (no error, no stray text)."""
-    page = ctx.page
-    fetched: list[str] = []
-    page.on("request", lambda r: fetched.append(r.url))
-    page.goto(ctx.base + "/upload", wait_until="domcontentloaded")
-    page.get_by_role("heading", name="Upload articles", level=1).wait_for()
-    wait_idle(page)
-    assert main(page).locator("[data-testid=stPlotlyChart]").count() == 0
-    page.wait_for_function("() => performance.getEntriesByType('resource')"
-                           ".some(e => /\\/static\\/js\\/PlotlyChart\\.[^/]+\\.js$/.test(e.name))")
-    assert any(re.search(r"/static/js/PlotlyChart\.[^/]+\.js$", u) for u in fetched), fetched[-20:]
-    assert "import(" not in sidebar(page).inner_text()
-    assert not ctx.page_errors, ctx.page_errors
-    check_page(page)
+    """The served page asks the browser to load and run Streamlit's Plotly bundle at once (views/_preload.py),
+    so that work is done while the server computes the page (bench/dashboard.py: first chart). Proof: the
+    Upload page, which draws no chart at all, still fetches it, nothing visible is added for it (no error,
+    no stray text), and the tags are exactly the two constant ones."""
+    with urllib.request.urlopen(ctx.base + "/upload", timeout=10) as r:
+        html = r.read().decode()
+    tags = re.findall(r"<link rel=\"modulepreload\" crossorigin href=\"[^\"]*PlotlyChart[^\"]*\" />"
+                      r"|<script type=\"module\">[^<]*</script>", html)
+    assert len(tags) == 2 and all("./static/js/PlotlyChart." in t for t in tags), tags
+    context = ctx.page.context.browser.new_context()   # an empty cache: every fetch is a request to see
+    try:
+        page = context.new_page()
+        fetched: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: fetched.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(ctx.base + "/upload", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Upload articles", level=1).wait_for()
+        wait_idle(page)
+        assert main(page).locator("[data-testid=stPlotlyChart]").count() == 0
+        assert any(re.search(r"/static/js/PlotlyChart\.[^/]+\.js$", u) for u in fetched), fetched[-20:]
+        assert "import(" not in page.locator("body").inner_text()
+        assert not errors, errors
+        check_page(page)
+    finally:
+        context.close()

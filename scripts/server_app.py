@@ -1,0 +1,47 @@
+"""The dashboard as the ASGI app `streamlit run` serves: app.py, plus what a first visitor should not wait for.
+
+- views/_preload.PlotlyPreload: the page's HTML starts the browser on Plotly's bundle at once.
+- A warm-up thread, started once the runtime is up: imports, the article frame, the cluster labels
+  (views/_shared.warm_up), done while the browser loads the page. Without it the first visitor's script run
+  pays for them, on the path to the first chart (bench/dashboard.py measures it).
+Run through scripts/serve.py (what scripts/start.sh does), or `streamlit run scripts/server_app.py`.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import streamlit as st
+from starlette.middleware import Middleware
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from views._preload import PlotlyPreload  # noqa: E402
+
+
+def _warm() -> None:
+    t = time.perf_counter()
+    try:
+        from views import _shared
+        n = _shared.warm_up()
+    except Exception as exc:  # noqa: BLE001 - only an optimisation: the first script run does the work instead
+        print(f"narratives: warm-up skipped ({type(exc).__name__}: {exc})", file=sys.stderr, flush=True)
+    else:
+        print(f"narratives: warmed up in {time.perf_counter() - t:.1f} s ({n:,} articles)", file=sys.stderr,
+              flush=True)
+
+
+@asynccontextmanager
+async def _lifespan(_app):
+    # Runs after Streamlit's runtime has started, so its start-up imports are done (a concurrent import of
+    # pandas during them once left a partially initialised module) and st.cache_data works.
+    threading.Thread(target=_warm, name="narratives-warm-up", daemon=True).start()
+    yield None
+
+
+app = st.App(ROOT / "app.py", middleware=[Middleware(PlotlyPreload)], lifespan=_lifespan)
