@@ -4,12 +4,14 @@ Why: Streamlit imports its Plotly chart code (~4.7 MB of JavaScript) only when t
 arrived, and running it then costs ~0.7 s of the browser's main thread after the chart's data is already
 there (bench/dashboard.py). Two constant tags added to the HTML Streamlit serves move that work into the
 second the browser otherwise spends waiting for the server to run the page: a modulepreload (fetch and
-compile alongside Streamlit's own bundle) and a module script that imports it (run it). Streamlit's later
+compile alongside Streamlit's own bundle) and a script that imports it (runs it) once Streamlit's
+connection is open. Streamlit's later
 import of the same URL is then a cache hit. The tags hold no user text; when the bundle is not found
 (another Streamlit version) nothing is added, and a failed import changes nothing.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -21,14 +23,29 @@ def plotly_chunk() -> str | None:
     return found[0].name if len(found) == 1 else None
 
 
+# Run the import once the page's WebSocket is open (Streamlit has then asked the server for the page),
+# not as soon as possible: started earlier, its ~0.7 s of work delayed Streamlit's own connection, and so the
+# server's start on the page, by as much (bench/dashboard.py, a Playwright timeline).
+_AFTER_CONNECT = """(function () {
+  var W = window.WebSocket, url = %s, done = false;
+  function load() { if (!done) { done = true; import(url).catch(function () {}); } }
+  if (!W || typeof Proxy !== "function" || typeof Reflect !== "object") { return; }
+  window.WebSocket = new Proxy(W, { construct: function (target, args, newTarget) {
+    var ws = Reflect.construct(target, args, newTarget);
+    ws.addEventListener("open", function () { setTimeout(load, 0); }, { once: true });
+    return ws;
+  } });
+})();"""
+
+
 def preload_tags(name: str | None) -> bytes:
-    """The two tags for the bundle `name` ("" when there is none). Relative URLs, as Streamlit's own tags are,
-    so they resolve under a base URL path too."""
+    """The two tags for the bundle `name` ("" when there is none): fetch and compile it now, run it once
+    connected. Relative URLs, as Streamlit's own tags are, so they resolve under a base URL path too."""
     if not name:
         return b""
     url = f"./static/js/{name}"
     return (f'<link rel="modulepreload" crossorigin href="{url}" />'
-            f'<script type="module">import("{url}").catch(function () {{}});</script>').encode()
+            f'<script>{_AFTER_CONNECT % json.dumps(url)}</script>').encode()
 
 
 class PlotlyPreload:
