@@ -16,13 +16,28 @@ from . import config
 from .errors import NarrativesError
 
 _CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
+WRITING_COMMANDS = frozenset({"ingest", "cluster", "seed"})
 EXPORT_FIELDS = ["id", "title", "source", "published", "url", "topic", "topic_label", "stance", "stance_label",
                  "duplicate_of", "text"]
 
 
+_OPENED: list = []   # stores the command opened: closed by main() before the frame copy is refreshed
+
+
 def _store(url: str | None):
     from .store import Store
-    return Store(url)
+    store = Store(url)
+    _OPENED.append(store)
+    return store
+
+
+def _close_and_refresh_frame_copy(url: str | None) -> None:
+    """After a command that changed the store: close it, then write the dashboard's parquet copy of the
+    article frame (narratives.framecache), so the next dashboard start reads it instead of querying."""
+    while _OPENED:
+        _OPENED.pop().close()
+    from . import framecache
+    framecache.refresh(url or config.default_db_url())
 
 
 def _progress_printer(total_hint: list[int]):
@@ -202,7 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        if args.command in WRITING_COMMANDS:
+            _close_and_refresh_frame_copy(args.db)
+        return rc
     except NarrativesError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
