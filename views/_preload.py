@@ -5,8 +5,7 @@ arrived, and running it then costs ~0.7 s of the browser's main thread after the
 there (bench/dashboard.py). Two constant tags added to the HTML Streamlit serves move that work into the
 second the browser otherwise spends waiting for the server to run the page: a modulepreload (fetch and
 compile alongside Streamlit's own bundle) and a script that imports it (runs it) once Streamlit's
-connection is open. Streamlit's later
-import of the same URL is then a cache hit. The tags hold no user text; when the bundle is not found
+connection is open. Streamlit's later import of the same URL is then a cache hit. The tags hold no user text; when the bundle is not found
 (another Streamlit version) nothing is added, and a failed import changes nothing.
 """
 from __future__ import annotations
@@ -23,9 +22,9 @@ def plotly_chunk() -> str | None:
     return found[0].name if len(found) == 1 else None
 
 
-# Run the import once the page's WebSocket is open (Streamlit has then asked the server for the page),
-# not as soon as possible: started earlier, its ~0.7 s of work delayed Streamlit's own connection, and so the
-# server's start on the page, by as much (bench/dashboard.py, a Playwright timeline).
+# Run the import once the page's WebSocket is open (Streamlit has then asked the server for the page), not
+# as soon as possible: started earlier, its ~0.7 s of work could delay Streamlit's own connection, and so
+# the server's start on the page (seen in a Playwright timeline; README "Performance").
 _AFTER_CONNECT = """(function () {
   var W = window.WebSocket, url = %s, done = false;
   function load() { if (!done) { done = true; import(url).catch(function () {}); } }
