@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from views import _preload
 
@@ -31,7 +32,20 @@ def _serve(body: bytes, headers: list[tuple[bytes, bytes]], method: str = "GET",
         return {"type": "http.request"}
 
     scope = {"type": "http", "method": method, "path": "/", "headers": request_headers or []}
-    asyncio.run(_preload.PlotlyPreload(app, tags=TAGS)(scope, receive, send))
+    # in a thread of its own: earlier tests in the same process (Playwright's sync API) may leave an event
+    # loop running in this one, and asyncio.run refuses to nest
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(_preload.PlotlyPreload(app, tags=TAGS)(scope, receive, send))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(exc)
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
     start = sent[0]
     return start, b"".join(m.get("body", b"") for m in sent[1:])
 
