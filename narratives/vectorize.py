@@ -27,7 +27,9 @@ from . import textfeatures as tf
 from .stance import CATEGORIES, LEXICON, POSITION_CATEGORIES
 
 FAST_ABOVE = 5_000        # articles; below this the pipeline keeps TopicModel/StanceModel (auto k, full texts)
-TOPIC_CHARS = 3_000       # of the body, after the title (100k, k=20: 2,000 chars NMI 0.426 in 24 s; 3,000 0.439 in 25.5 s; 4,000 0.436 in 29.7 s)
+# of the body, after the title (100k, k=20: 2,000 chars NMI 0.426 in 24 s; 3,000 0.439 in 25.5 s;
+# 4,000 0.436 in 29.7 s)
+TOPIC_CHARS = 3_000
 STANCE_CHARS = TOPIC_CHARS   # stance markers are counted in the same stretch (one pass); what the store reads
 N_FEATURES = 2 ** 20
 SAMPLE = 20_000           # docs the SVD and the auto k are fitted on

@@ -5,8 +5,9 @@ arrived, and running it then costs ~0.7 s of the browser's main thread after the
 there (bench/dashboard.py). Two constant tags added to the HTML Streamlit serves move that work into the
 second the browser otherwise spends waiting for the server to run the page: a modulepreload (fetch and
 compile alongside Streamlit's own bundle) and a script that imports it (runs it) once Streamlit's
-connection is open. Streamlit's later import of the same URL is then a cache hit. The tags hold no user text; when the bundle is not found
-(another Streamlit version) nothing is added, and a failed import changes nothing.
+connection is open. Streamlit's later import of the same URL is then a cache hit. The tags hold no user
+text; when the bundle is not found (another Streamlit version) nothing is added, and a failed import
+changes nothing.
 """
 from __future__ import annotations
 

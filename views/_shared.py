@@ -358,8 +358,9 @@ def count_axis(fig, ymax: float, title: str = "Articles", axis: str = "y") -> No
     ymax = max(1.0, float(ymax or 0))
     step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 10**9)
                 if ymax / s <= 8)
-    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(title_text=title, tick0=0, dtick=step, tickformat=",d", rangemode="tozero",
-                     range=[0, ymax * 1.08 + (0.3 if ymax < 5 else 0)])
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    update(title_text=title, tick0=0, dtick=step, tickformat=",d", rangemode="tozero",
+           range=[0, ymax * 1.08 + (0.3 if ymax < 5 else 0)])
 
 
 def date_text(value) -> str:
@@ -370,7 +371,9 @@ def date_text(value) -> str:
 
 
 def wrap_label(text: str, width: int = 16, max_lines: int = 3, sep: str = " · ") -> str:
-    """A plot label wrapped onto short lines (parts of 'a · b · c' kept whole) joined by <br>; text must be escaped."""
+    """A plot label wrapped onto short lines (parts of 'a · b · c' kept whole) joined by <br>.
+
+    The text must already be escaped."""
     lines: list[str] = []
     for part in str(text).split(sep):
         part = part.strip()

@@ -42,7 +42,8 @@ def _rename(kind: str, key: int, widget: str, topic_key=None) -> None:
         st.session_state.tp_error = f"Rename failed: {exc}"
         return
     sh.after_write()
-    st.session_state.tp_done = f"Renamed {kind} {key} to “{label}”." if label else f"Restored the automatic label of {kind} {key}."
+    st.session_state.tp_done = (f"Renamed {kind} {key} to “{label}”." if label
+                                else f"Restored the automatic label of {kind} {key}.")
 
 
 for msg_key, fn in (("tp_done", st.success), ("tp_error", st.error)):

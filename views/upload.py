@@ -22,7 +22,8 @@ if not sh.edit_gate("upload articles", key="up_signin"):
 
 FORMATS = ["txt", "md", "html", "htm", "csv", "tsv", "xlsx", "json", "jsonl", "pdf", "docx", "zip"]
 st.caption("Text, HTML, PDF, Word, CSV/Excel/JSON (one article per row) or a zip of those. "
-           f"Up to {config.MAX_FILE_BYTES // config.MB} MB per file, {config.MAX_BATCH_BYTES // config.MB} MB per batch.")
+           f"Up to {config.MAX_FILE_BYTES // config.MB} MB per file, "
+           f"{config.MAX_BATCH_BYTES // config.MB} MB per batch.")
 
 gen = st.session_state.setdefault("up_gen", 0)  # bumped after a save to clear the uploader
 files = st.file_uploader("Article files", accept_multiple_files=True, key=f"up_files_{gen}",
