@@ -31,11 +31,14 @@ def _store(url: str | None):
     return store
 
 
-def _close_and_refresh_frame_copy(url: str | None) -> None:
-    """After a command that changed the store: close it, then write the dashboard's parquet copy of the
-    article frame (narratives.framecache), so the next dashboard start reads it instead of querying."""
+def _close_opened() -> None:
     while _OPENED:
         _OPENED.pop().close()
+
+
+def _refresh_frame_copy(url: str | None) -> None:
+    """After a command that changed the store (and closed it): write the dashboard's parquet copy of the
+    article frame (narratives.framecache), so the next dashboard start reads it instead of querying."""
     from . import framecache
     framecache.refresh(url or config.default_db_url())
 
@@ -219,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rc = int(args.func(args) or 0)
         if args.command in WRITING_COMMANDS:
-            _close_and_refresh_frame_copy(args.db)
+            _close_opened()
+            _refresh_frame_copy(args.db)
         return rc
     except NarrativesError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -230,3 +234,5 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        _close_opened()   # every command's stores, also after an error
