@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/python -m narratives seed            # ingest data/*.txt and cluster, only if the store is empty
-exec .venv/bin/python scripts/serve.py --server.headless true --browser.gatherUsageStats false "$@"   # = streamlit run app.py, warmed up
+.venv/bin/python -m narratives seed            # ingest data/*.txt and cluster, only if the store is empty (writes the frame copy too)
+exec .venv/bin/python scripts/serve.py --server.headless true --browser.gatherUsageStats false "$@"   # = streamlit run scripts/server_app.py: app.py, warmed up, Plotly preloaded
