@@ -29,7 +29,8 @@ def _frame_code() -> str:
 
 
 def frame_path(url: str, ver: str) -> Path | None:
-    """Where the copy of this store version's frame lives, or None (not a SQLite file, or switched off)."""
+    """Where the copy of this store version's frame lives, or None (not a SQLite file, no such file, or
+    switched off)."""
     if os.environ.get("NARRATIVES_FRAME_CACHE", "").strip().lower() in {"0", "off", "false", "no"}:
         return None
     from sqlalchemy.engine import make_url
@@ -37,7 +38,10 @@ def frame_path(url: str, ver: str) -> Path | None:
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" or u.query.get("mode"):
         return None
     db = Path(u.database).resolve()
-    stt = db.stat()
+    try:
+        stt = db.stat()
+    except OSError:
+        return None
     key = "|".join(map(str, (db, stt.st_ino, stt.st_size, stt.st_mtime_ns, ver, pd.__version__,
                                _frame_code())))
     return db.parent / ".narratives-cache" / f"frame-{db.stem}-{hashlib.sha256(key.encode()).hexdigest()[:24]}.parquet"

@@ -59,6 +59,7 @@ def test_a_write_changes_the_key_and_the_refresh_replaces_the_old_copy(tmp_path)
 def test_no_copy_for_other_databases_or_when_switched_off(tmp_path, monkeypatch):
     assert framecache.frame_path("sqlite://", "1") is None
     assert framecache.frame_path("postgresql://u@localhost/db", "1") is None
+    assert framecache.frame_path(f"sqlite:///{tmp_path / 'missing.db'}", "1") is None
     url, store = _store_with(tmp_path)
     store.close()
     monkeypatch.setenv("NARRATIVES_FRAME_CACHE", "off")

@@ -75,6 +75,7 @@ def test_other_responses_pass_through_unchanged():
     gz = [(b"content-type", b"text/html"), (b"content-encoding", b"gzip")]
     assert _serve(PAGE, gz)[1] == PAGE                        # compressed: not touched
     assert _serve(PAGE, [(b"content-type", b"text/html")], method="POST")[1] == PAGE
+    assert _serve(PAGE, [(b"content-type", b"text/html")], method="HEAD")[1] == PAGE
     headless = b"<html><body>no head</body></html>"
     assert _serve(headless, [(b"content-type", b"text/html")])[1] == headless
 

@@ -59,7 +59,7 @@ class PlotlyPreload:
         self.tags = preload_tags(plotly_chunk()) if tags is None else tags
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD") or not self.tags:
+        if scope["type"] != "http" or scope.get("method") != "GET" or not self.tags:
             await self.app(scope, receive, send)
             return
         headers = scope.get("headers") or []
@@ -69,9 +69,8 @@ class PlotlyPreload:
 
         async def send_with_tags(message) -> None:
             if message["type"] == "http.response.start":
-                headers = {k.lower(): v for k, v in message.get("headers", [])}
-                if (headers.get(b"content-type", b"").startswith(b"text/html")
-                        and b"content-encoding" not in headers and scope.get("method") == "GET"):
+                out = {k.lower(): v for k, v in message.get("headers", [])}
+                if out.get(b"content-type", b"").startswith(b"text/html") and b"content-encoding" not in out:
                     held["start"], held["body"] = message, b""   # hold until the whole page is here
                     return
             elif message["type"] == "http.response.body" and "start" in held:

@@ -123,10 +123,7 @@ def _frame(url: str, ver: str) -> pd.DataFrame:
     # 0.15 s at 100k articles instead of 1.5-2.5 s for the SQL query), written in the background after a
     # real read (and by the command line after it changed the store).
     from narratives import framecache
-    try:
-        path = framecache.frame_path(url, ver)
-    except Exception:
-        path = None
+    path = framecache.frame_path(url, ver)
     frame = framecache.read(path)
     if frame is not None:
         return frame
