@@ -120,3 +120,45 @@ def test_topic_kmeans_is_deterministic_and_refines_in_tfidf_space():
     unrefined = vectorize.topic_kmeans(Z, Xs, 4, random_state=0, sample=500, refine=0)
     assert normalized_mutual_info_score(truth, a) >= normalized_mutual_info_score(truth, unrefined)
     assert normalized_mutual_info_score(truth, a) > 0.9
+
+
+def _unicode_path(title: str, body: str):
+    """doc_features without the typographic-punctuation shortcut: the Unicode token regex on the raw text."""
+    from collections import Counter
+    part = body[: vectorize.TOPIC_CHARS]
+    low = f"{title}\n{part}".lower().replace("’", "'")
+    toks = vectorize._TOKEN.findall(low)
+    return Counter(w for w in toks if w not in vectorize._STOP), vectorize._marker_rates(low, toks, part)
+
+
+@pytest.mark.parametrize("title,body", [
+    ("“Fake” — officials", "It isn’t true… “No evidence,” they said\xa0today – allegedly. Don‘t believe it?"),
+    ("Café naïve", "Reportedly—according to\xa0sources—the “claims” were made up… not true."),
+    ("plain", "According to officials, there is no evidence. \"Not true,\" they said."),
+])
+def test_typographic_punctuation_shortcut_changes_nothing(title, body):
+    terms, rates = vectorize.doc_features(title, body)
+    ref_terms, ref_rates = _unicode_path(title, body)
+    assert terms == dict(ref_terms)
+    assert np.array_equal(rates, ref_rates)
+    assert rates[: len(vectorize.CATEGORIES)].sum() > 0
+
+
+def test_feature_pass_collects_the_naming_vocabulary_and_stances_fit_alike_in_workers(corpus, monkeypatch):
+    titles, texts = corpus.title.tolist(), corpus.text.tolist()
+    monkeypatch.setattr(vectorize, "NAME_SAMPLE", 100)
+    H, L, vocab = vectorize.features(titles, texts)
+    expected = set()
+    for t, x in zip(titles[:100], texts[:100]):
+        expected.update(vectorize.doc_features(t, x)[0])
+    assert vocab == expected and len(vocab) > 500
+    tm = vectorize.FastTopicModel(n_topics=5, random_state=0)
+    X, Z = tm.fit_features(H, vocab)
+    assert sum(bool(n) for n in tm.names_) > 0.5 * len(tm.names_)   # most kept columns get a word
+    serial = vectorize.stance_models(tm, Z, L, X, n_jobs=1)
+    monkeypatch.setattr(vectorize, "PARALLEL_STANCE_ROWS", 10)
+    forked = vectorize.stance_models(tm, Z, L, X, n_jobs=2)
+    assert serial.keys() == forked.keys() == set(range(5))
+    for t in serial:
+        assert np.array_equal(serial[t].labels_, forked[t].labels_)
+        assert serial[t].stance_names_ == forked[t].stance_names_
