@@ -145,6 +145,9 @@ def main(argv=None) -> int:
     s.close()
     cmd = f"python bench/dashboard.py --db {a.db} --changes {a.changes}"
     print(f"== Dashboard: {n:,} articles, run {run.id if run else '-'} stored ({cmd}) ==", flush=True)
+    sys.path.insert(0, str(REPO / "bench"))
+    import host
+    print(f"   {host.describe()}", flush=True)
     r = measure(a.db, a.changes)
     print(f"  start -> first chart        {r['first_chart_s']:6.2f} s  (server healthy at {r['health_s']:.2f} s; "
           f"a browser with an empty cache)")

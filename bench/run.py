@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+import host  # noqa: E402
 CACHE = Path(os.environ.get("NARRATIVES_BENCH_CACHE", "/tmp/narratives-bench"))
 
 
@@ -40,12 +42,14 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     print(f"== narrative-monitor benchmarks, {time.strftime('%Y-%m-%d %H:%M')} (python bench/run.py "
           f"{' '.join(argv if argv is not None else sys.argv[1:])}) ==", flush=True)
+    print(f"   at the start, {host.describe()}", flush=True)
     if not a.skip_quality:
         _run(["bench/quality.py"] + (["--skip-bertopic"] if a.skip_bertopic else []))
     _run(["bench/scale.py", "--sizes", sizes, "--k", str(a.k)] + (["--no-peer"] if a.no_peer else []))
     if not a.skip_dashboard:
         largest = max(int(s) for s in sizes.split(",") if s)
         _run(["bench/dashboard.py", "--db", f"sqlite:///{CACHE / f'store_{largest}.db'}"])
+    print(f"   at the end, {host.describe()}", flush=True)
     print(f"== all benchmarks done in {time.perf_counter() - t:.0f} s ==", flush=True)
     return 0
 

@@ -267,6 +267,8 @@ def main(argv=None) -> int:
         f" --stages {a.stages}" if a.stages != "ingest,ours,peer,assign" else "")
     print(f"== Scale: AllSides corpus, k={a.k} for ours and the peer ({cmd}) ==", flush=True)
     print(f"   cache {CACHE}; {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M')}", flush=True)
+    import host
+    print(f"   {host.describe()}", flush=True)
     rows = []
     for n in sizes:
         corpus(n, columns=["topic"])

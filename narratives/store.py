@@ -802,11 +802,16 @@ class Store:
         """Persist a run's assignments + clusters and mark it complete, all in one transaction."""
         with self._guard(f"saving clustering run {run_id}"), self._write() as conn:
             existing = set(conn.execute(sa.select(articles.c.id)).scalars())
-            rows = [{"run_id": run_id, "article_id": int(a), "topic_key": int(t),
-                     "stance_key": None if s is None else int(s)}
+            rows = [(run_id, int(a), int(t), None if s is None else int(s))
                     for a, t, s in assignments_ if int(a) in existing]  # articles deleted meanwhile
-            if rows:
-                conn.execute(assignments.insert(), rows)
+            if rows and conn.dialect.name == "sqlite":
+                # the driver's executemany on tuples: SQLAlchemy's per-row parameter handling doubled the
+                # cost (100,000 rows: 1.13 -> 0.67 s)
+                conn.exec_driver_sql("INSERT INTO assignments (run_id, article_id, topic_key, stance_key) "
+                                     "VALUES (?, ?, ?, ?)", rows)
+            elif rows:
+                conn.execute(assignments.insert(), [dict(zip(("run_id", "article_id", "topic_key", "stance_key"),
+                                                             r)) for r in rows])
             crow = [{"run_id": run_id, "kind": c.kind, "key": int(c.key),
                      "topic_key": None if c.topic_key is None else int(c.topic_key),
                      "auto_label": c.auto_label, "terms": list(c.terms),

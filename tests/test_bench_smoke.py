@@ -34,8 +34,10 @@ def test_scale_then_dashboard_print_their_figures(bench_env):
     for stage in ("ingest", "ours", "peer", "speed-up", "+100 new"):
         assert f"n=    300 {stage}" in out, out
     assert "articles/s" in out and "NMI" in out and "peak" in out
+    assert "cores" in out and "python probe sum(range(10**6))" in out   # which host the figures came from
     assert "100/100 assigned" in out or "assigned)" in out
     db = f"sqlite:///{Path(bench_env['NARRATIVES_BENCH_CACHE']) / 'store_300.db'}"
     out = _run(["bench/dashboard.py", "--db", db, "--changes", "3"], bench_env)
     assert "start -> first chart" in out and "filter change -> redrawn" in out and "median of 3" in out
+    assert "python probe sum(range(10**6))" in out
     assert "WARNING" not in out

@@ -1,0 +1,49 @@
+"""What machine a figure came from: CPU model, clock, cores, memory, and a one-line Python speed probe.
+
+Why: the same code measured ~1.5-2x apart on two machines of the same kind (2026-11-23 vs 2026-12-01), so a
+figure is only comparable with others from the same host. Every bench script prints `describe()` next to its
+figures; compare ratios within one run, and hosts by the probe.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import timeit
+
+
+def python_probe_ms() -> float:
+    """Best of 5 of `sum(range(10**6))` in ms: pure interpreter speed (about 10 ms on a fast desktop)."""
+    return min(timeit.repeat("sum(range(10**6))", number=1, repeat=5)) * 1000
+
+
+def _cpu() -> tuple[str, str]:
+    model, mhz = platform.processor() or "unknown CPU", "?"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and model in ("unknown CPU", platform.processor()):
+                    model = value.strip()
+                elif key.strip() == "cpu MHz" and mhz == "?":
+                    mhz = f"{float(value):.0f} MHz"
+    except OSError:
+        pass
+    return model, mhz
+
+
+def _memory_gb() -> float | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def describe() -> str:
+    model, mhz = _cpu()
+    mem = _memory_gb()
+    return (f"host: {model}, {mhz}, {os.cpu_count()} cores, "
+            f"{f'{mem:.0f} GiB' if mem else '? GiB'}; python probe sum(range(10**6)) {python_probe_ms():.1f} ms")
+
+
+if __name__ == "__main__":
+    print(describe())
