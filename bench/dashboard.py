@@ -26,6 +26,21 @@ CACHE = Path(os.environ.get("NARRATIVES_BENCH_CACHE", "/tmp/narratives-bench"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+# Browser-clock marks of a first load (epoch ms): the page's DOM parsed, Plotly's bundle run, the first chart's
+# SVG in the page. Playwright's own "visible" comes back over its pipe ~0.1-0.2 s later on a slow host; the
+# marks say where the time goes.
+_MARKS_JS = """
+window.__nm = {};
+(function () {
+  const mark = (k) => { if (!(k in window.__nm)) window.__nm[k] = Date.now(); };
+  document.addEventListener('DOMContentLoaded', () => mark('html'));
+  const seen = new MutationObserver(() => {
+    if (window.Plotly) { mark('plotly'); }
+    if (document.querySelector('[data-testid=stPlotlyChart] .main-svg')) { mark('drawn'); seen.disconnect(); }
+  });
+  seen.observe(document, {subtree: true, childList: true});
+})();
+"""
 _CHANGED_JS = """(before) => {
   const app = document.querySelector('[data-testid=stApp]');
   const main = document.querySelector('[data-testid=stMain]');
@@ -42,6 +57,8 @@ def _free_port() -> int:
 def _serve(db: str, timeout_s: float, port: int):
     """Launch the server as scripts/start.sh does; (process, base URL, t0, seconds until healthy)."""
     env = {**os.environ, "NARRATIVES_DB": db}
+    global _LAUNCHED
+    _LAUNCHED = time.time()
     t0 = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "scripts/serve.py", "--server.headless", "true", "--server.port",
@@ -70,10 +87,19 @@ def _stop(server) -> None:
         server.kill()
 
 
+_LAUNCHED = 0.0   # wall clock at the server's launch (the browser's marks are wall-clock too)
+
+
 def _first_chart(page, base: str, t0: float) -> float:
     page.goto(base + "/", wait_until="domcontentloaded")
     page.locator("[data-testid=stPlotlyChart]").first.wait_for(state="visible")
     return time.perf_counter() - t0
+
+
+def _marks(page) -> dict[str, float]:
+    """Seconds from the server's launch to each browser mark that was reached."""
+    page.wait_for_function("() => window.__nm && 'drawn' in window.__nm", timeout=10_000)
+    return {k: v / 1000 - _LAUNCHED for k, v in page.evaluate("window.__nm").items()}
 
 
 def measure(db: str, changes: int = 6, timeout_s: float = 120) -> dict:
@@ -85,12 +111,14 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120) -> dict:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1600})
+        context.add_init_script(_MARKS_JS)
         page = context.new_page()
         page.set_default_timeout(timeout_s * 1000)
         port = _free_port()  # one address for both starts: a browser caches per origin, and so does an analyst's
         server, base, t0, t_health = _serve(db, timeout_s, port)
         try:
             t_chart = _first_chart(page, base, t0)
+            marks = _marks(page)
             page.wait_for_selector(IDLE)
             times, what = [], []
             for i in range(changes):
@@ -125,12 +153,20 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120) -> dict:
         server, base, t0, t_health_warm = _serve(db, timeout_s, port)
         try:
             t_chart_warm = _first_chart(page, base, t0)
+            marks_warm = _marks(page)
         finally:
             _stop(server)
             browser.close()
     return {"health_s": t_health, "first_chart_s": t_chart, "changes_s": times, "what": what,
             "median_ms": statistics.median(times) * 1000, "exceptions": exc,
-            "first_chart_warm_s": t_chart_warm, "health_warm_s": t_health_warm}
+            "first_chart_warm_s": t_chart_warm, "health_warm_s": t_health_warm,
+            "marks": marks, "marks_warm": marks_warm}
+
+
+def _timeline(health: float, marks: dict[str, float]) -> str:
+    names = {"html": "page parsed", "plotly": "Plotly loaded", "drawn": "chart drawn"}
+    parts = [f"server {health:.2f}"] + [f"{names[k]} {v:.2f}" for k, v in sorted(marks.items(), key=lambda x: x[1])]
+    return "browser clock, s from launch: " + ", ".join(parts)
 
 
 def main(argv=None) -> int:
@@ -151,8 +187,10 @@ def main(argv=None) -> int:
     r = measure(a.db, a.changes)
     print(f"  start -> first chart        {r['first_chart_s']:6.2f} s  (server healthy at {r['health_s']:.2f} s; "
           f"a browser with an empty cache)")
+    print(f"      {_timeline(r['health_s'], r['marks'])}")
     print(f"  start -> first chart        {r['first_chart_warm_s']:6.2f} s  (server healthy at "
           f"{r['health_warm_s']:.2f} s; restarted server, the browser's cache from the first visit)")
+    print(f"      {_timeline(r['health_warm_s'], r['marks_warm'])}")
     print(f"  filter change -> redrawn    {r['median_ms']:6.0f} ms median of {len(r['changes_s'])} "
           f"({', '.join(f'{x * 1000:.0f}' for x in r['changes_s'])} ms; {'; '.join(r['what'])})")
     if r["exceptions"]:
