@@ -79,12 +79,31 @@ def content_hash(text: str) -> str:
 
 
 def _normalised_bytes(text: str) -> bytes:
-    """normalise(text) as UTF-8. ASCII text (after the never-a-word punctuation is spaced) takes a bytes
-    path: one translate (lower-case, non-word -> space) and one split, ~2.5x faster than the str path."""
+    """normalise(text) as UTF-8, i.e. " ".join(_words(text)).encode(), on bytes: ASCII text (after the
+    never-a-word punctuation is spaced) is one translate (lower-case, non-word -> space); other text is
+    NFKC + casefold + one regex sub (non-ASCII non-word -> space) first, then the same translate on its UTF-8
+    (a str.translate on non-ASCII text cost ~0.7 ms an article). Then the runs of spaces are collapsed."""
     t = space_punctuation(text or "")
     if t.isascii():
-        return b" ".join(t.encode("ascii").translate(_ASCII_BYTES_WORDS).split())
-    return " ".join(_words(text)).encode("utf-8")
+        return _collapse_spaces(t.encode("ascii").translate(_ASCII_BYTES_WORDS))
+    t = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    return _collapse_spaces(_NON_ASCII_NONWORD.sub(" ", t).encode("utf-8").translate(_ASCII_BYTES_WORDS))
+
+
+def _collapse_spaces(b: bytes) -> bytes:
+    """b" ".join(b.split()) for bytes whose only whitespace byte is the space (what _ASCII_BYTES_WORDS
+    leaves), in numpy: a space stays only after a non-space, and a trailing one goes (~3x faster than
+    split + join, which build a bytes object per word)."""
+    a = np.frombuffer(b, dtype=np.uint8)
+    if not len(a):
+        return b""
+    word = a != 32
+    keep = word.copy()
+    keep[1:] |= word[:-1]
+    out = a[keep]
+    if len(out) and out[-1] == 32:
+        out = out[:-1]
+    return out.tobytes()
 
 
 _ASCII_BYTES_WORDS = bytes((c | 0x20 if 65 <= c <= 90 else c) if (chr(c).isalnum() or c == 95) else 32

@@ -166,3 +166,23 @@ def test_valid_samples_read(name):
     pfs = read_batch([(name, SAMPLES[name])])
     assert all(p.error is None for p in pfs), [(p.file_name, p.error) for p in pfs]
     assert sum(len(p.articles) for p in pfs) >= 1
+
+
+def test_is_sentence_equals_its_regex_definition_on_every_short_ending():
+    """is_sentence decides by the last character where it can; it must agree with the regex it replaced
+    (_SENTENCE_END_RE on the last 4 characters after rstrip) on every ending of up to 4 characters."""
+    import itertools
+    from narratives.ingest import clean
+    alphabet = ".!?…:;\"”’')]a \t(“"
+    for n in range(6):
+        for chars in itertools.product(alphabet, repeat=min(n, 4)):
+            line = "x" * (n > 4) + "".join(chars)
+            assert clean.is_sentence(line) == bool(clean._SENTENCE_END_RE.search(line.rstrip()[-4:])), repr(line)
+
+
+@given(st.lists(st.sampled_from([b" ", b"  ", b"a", b"bc", b"\xc3\xa9", b"_", b"9"]), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_collapse_spaces_equals_split_and_join(parts):
+    from narratives import dedupe
+    b = b"".join(parts)
+    assert dedupe._collapse_spaces(b) == b" ".join(b.split())

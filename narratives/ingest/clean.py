@@ -63,9 +63,22 @@ def _norm(line: str) -> str:
     return " ".join(line.split()).casefold()
 
 
+_ENDS_SENTENCE = frozenset(".!?…:;\"”’")   # a last character that alone makes _SENTENCE_END_RE match
+_MAY_CLOSE_SENTENCE = frozenset("')]")       # closers that need the regex (is there a stop before them?)
+
+
 def is_sentence(line: str) -> bool:
-    """Ends like a sentence (., !, ?, closing quote ...): story text, never dropped by shape rules."""
-    return bool(_SENTENCE_END_RE.search(line.rstrip()[-4:]))
+    """Ends like a sentence (., !, ?, closing quote ...): story text, never dropped by shape rules.
+
+    = _SENTENCE_END_RE on the last 4 characters, decided by the last one except after ' ) ] (called for
+    every line of every article)."""
+    s = line.rstrip()
+    if not s:
+        return False
+    last = s[-1]
+    if last in _ENDS_SENTENCE:
+        return True
+    return last in _MAY_CLOSE_SENTENCE and bool(_SENTENCE_END_RE.search(s[-4:]))
 
 
 def _is_headline(line: str) -> bool:
@@ -129,7 +142,7 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
         if i is not None and (_is_link_item(keep[i]) or (run and drop[i])):
             run.append(i)
             continue
-        if sum(1 for j in run if _is_link_item(keep[j])) >= 3:
+        if run and sum(1 for j in run if _is_link_item(keep[j])) >= 3:
             for j in run:
                 drop[j] = True
             if i is not None and _is_headline(keep[i]) and not is_sentence(keep[i]):
