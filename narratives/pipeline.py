@@ -17,6 +17,7 @@ from __future__ import annotations
 import pickle
 from collections import Counter, defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import numpy as np
@@ -136,9 +137,7 @@ def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Prog
         topic_local = {aid: int(t) for aid, t in zip(ids, tm.labels_)}
 
         tell("fitting stances", 0.5)
-        stance_models: dict[int, object | None] = {}
-        stance_local: dict[int, tuple[int, int]] = {}      # article -> (topic local, stance local)
-        stance_info: dict[tuple[int, int], tuple[str, list[str], list[int]]] = {}
+        stances = _RunStances()
         by_topic: dict[int, list[int]] = defaultdict(list)
         for i, t in enumerate(tm.labels_):
             by_topic[int(t)].append(i)
@@ -146,15 +145,19 @@ def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Prog
         with _stance_models([([docs[i] for i in by_topic[t]], random_state) for t in fit_here]) as fitted:
             fitted = iter(fitted)
             for n_done, t in enumerate(sorted(by_topic)):
-                _stances_of_topic(t, by_topic[t], fast, fast_stances if fast else None, fitted, ids,
-                                  stance_models, stance_local, stance_info)
+                members = by_topic[t]
+                if fast:
+                    sm = fast_stances.get(t)
+                else:   # fitted holds one model per topic of fit_here, in the same (sorted) order
+                    sm = next(fitted) if len(members) >= MIN_STANCE_TOPIC else None
+                stances.add(t, members, sm, ids)
                 tell("fitting stances", 0.5 + 0.3 * (n_done + 1) / len(by_topic))
 
         # near-duplicates take their original's clusters
         for dup, orig in store.duplicate_map().items():
             if orig in topic_local:
                 topic_local[dup] = topic_local[orig]
-                stance_local[dup] = stance_local[orig]
+                stances.local[dup] = stances.local[orig]
 
         tell("matching to the previous run", 0.85)
         history = store.label_history()
@@ -174,14 +177,14 @@ def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Prog
         topic_key, _ = _match(new_topic, old_topic, history["max_key"]["topic"] + 1)
         _remerge(new_topic, topic_key, old_topic, merged["topic"])
 
-        slocs = sorted(set(stance_local.values()))
+        slocs = sorted(set(stances.local.values()))
         sindex = {sl: i for i, sl in enumerate(slocs)}
-        new_stance = _groups({aid: sindex[sl] for aid, sl in stance_local.items()})
+        new_stance = _groups({aid: sindex[sl] for aid, sl in stances.local.items()})
         skey, _ = _match(new_stance, old_stance, history["max_key"]["stance"] + 1)
         _remerge(new_stance, skey, old_stance, merged["stance"])
         stance_key = {sl: skey[sindex[sl]] for sl in slocs}
 
-        assignments = sorted((aid, topic_key[t], stance_key[stance_local[aid]]) for aid, t in topic_local.items())
+        assignments = sorted((aid, topic_key[t], stance_key[stances.local[aid]]) for aid, t in topic_local.items())
         sizes_t = Counter(t for _, t, _ in assignments)
         sizes_s = Counter(s for _, _, s in assignments)
 
@@ -195,7 +198,7 @@ def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Prog
                                            list(tm.topic_terms_[t]), reps, sizes_t[k]), len(new_topic[t]))
         for sl in slocs:
             k = stance_key[sl]
-            name, terms, reps = stance_info[sl]
+            name, terms, reps = stances.info[sl]
             _add_cluster(clusters, Cluster(run_id, "stance", k, topic_key[sl[0]], name, name, terms, reps,
                                            sizes_s[k]), len(new_stance[sindex[sl]]))
 
@@ -203,7 +206,7 @@ def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Prog
             "engine": "fast" if fast else "models",
             "topic_model": tm,
             "topic_key": {t: topic_key[t] for t in new_topic},
-            "stance_models": stance_models,
+            "stance_models": stances.models,
             "stance_key": stance_key,
         }, protocol=pickle.HIGHEST_PROTOCOL)
         tell("saving", 0.95)
@@ -218,24 +221,27 @@ def cluster_corpus(store, n_topics="auto", random_state: int = 0, progress: Prog
         raise
 
 
-def _stances_of_topic(t, members, fast, fast_stances, fitted, ids, stance_models, stance_local, stance_info):
-    """One topic's stance clusters into the run's maps: the fast engine's, one cluster for a small topic,
-    or the next StanceModel from `fitted` (fitted in _stance_models, in topic order)."""
-    if fast and fast_stances.get(t) is not None:
-        sm = stance_models[t] = fast_stances[t]
-    elif len(members) < MIN_STANCE_TOPIC or fast:
-        stance_models[t] = None
-        for i in members:
-            stance_local[ids[i]] = (t, 0)
-        stance_info[(t, 0)] = ("all articles", [], [ids[i] for i in members[:N_REPRESENTATIVES]])
-        return
-    else:
-        sm = stance_models[t] = next(fitted)
-    for i, s in zip(members, sm.labels_):
-        stance_local[ids[i]] = (t, int(s))
-    for s in range(sm.n_stances_):
-        reps = [ids[members[j]] for j in sm.representatives_[s][:N_REPRESENTATIVES]]
-        stance_info[(t, s)] = (sm.stance_names_[s], list(sm.stance_terms_[s]), reps)
+@dataclass
+class _RunStances:
+    """A run's stance results, filled topic by topic (cluster_corpus)."""
+    models: dict[int, object | None] = field(default_factory=dict)            # topic local -> model or None
+    local: dict[int, tuple[int, int]] = field(default_factory=dict)           # article -> (topic, stance) local
+    info: dict[tuple[int, int], tuple[str, list[str], list[int]]] = field(default_factory=dict)  # name, terms, reps
+
+    def add(self, t: int, members: list[int], sm, ids: list[int]) -> None:
+        """Topic t's stance clusters from its fitted model `sm`; with none (a topic too small to split),
+        one cluster of all its articles. `members` index into `ids`."""
+        self.models[t] = sm
+        if sm is None:
+            for i in members:
+                self.local[ids[i]] = (t, 0)
+            self.info[(t, 0)] = ("all articles", [], [ids[i] for i in members[:N_REPRESENTATIVES]])
+            return
+        for i, s in zip(members, sm.labels_):
+            self.local[ids[i]] = (t, int(s))
+        for s in range(sm.n_stances_):
+            reps = [ids[members[j]] for j in sm.representatives_[s][:N_REPRESENTATIVES]]
+            self.info[(t, s)] = (sm.stance_names_[s], list(sm.stance_terms_[s]), reps)
 
 
 def _add_cluster(out: dict, c: Cluster, weight: int) -> None:
