@@ -27,35 +27,18 @@ SEED = 1
 THRESHOLD = 0.8
 
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_WORD = re.compile(r"\w+")
 _MULT = np.uint32(0x01000193)  # FNV prime: mixes the 5 word hashes of a shingle
 
 
 def normalise(text: str) -> str:
-    """NFKC, casefold, drop soft hyphens/zero-width chars, keep only words separated by one space."""
+    """NFKC, casefold, drop soft hyphens/zero-width chars, keep only words separated by one space: the
+    \\w+ runs of that text joined by " " (tests/test_dedupe.py holds this definition to the fast paths)."""
     return _normalised_bytes(text).decode("utf-8")
-
-
-def _words(text: str) -> list[str]:
-    text = text or ""
-    # fast path, same words: punctuation that is never part of a word (nor turned into one by NFKC) becomes
-    # a space; if the rest is ASCII, the \w+ runs are what split() leaves once non-word ASCII is spaced
-    t = text
-    for c in _PUNCT:
-        if c in t:
-            t = t.replace(c, " ")
-    if t.isascii():
-        return t.lower().translate(_ASCII_NONWORD_SPACE).split()
-    t = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
-    # same as _WORD.findall(t), ~2x faster: non-ASCII non-word characters become spaces, then the ASCII path
-    return _NON_ASCII_NONWORD.sub(" ", t).translate(_ASCII_NONWORD_SPACE).split()
 
 
 _PUNCT = ("\u2019\u201c\u201d\u2014\u2018\u2013\u2026\u00a0\u2022\u00ab\u00bb\u201a\u201e\u2032\u2033"
           "\u00a9\u00ae\u00b0\u00b6\u00b7\u20ac\u00a3")   # (c) (R) degree pilcrow middle-dot euro pound
 _NON_ASCII_NONWORD = re.compile(r"[^\w\x00-\x7f]+")
-_ASCII_NONWORD_SPACE = str.maketrans({chr(i): " " for i in range(128)
-                                      if not (chr(i).isalnum() or chr(i) == "_")})
 
 
 def space_punctuation(text: str) -> str:
@@ -79,7 +62,7 @@ def content_hash(text: str) -> str:
 
 
 def _normalised_bytes(text: str) -> bytes:
-    """normalise(text) as UTF-8, i.e. " ".join(_words(text)).encode(), on bytes: ASCII text (after the
+    """normalise(text) as UTF-8, on bytes: ASCII text (after the
     never-a-word punctuation is spaced) is one translate (lower-case, non-word -> space); other text is
     NFKC + casefold + one regex sub (non-ASCII non-word -> space) first, then the same translate on its UTF-8
     (a str.translate on non-ASCII text cost ~0.7 ms an article). Then the runs of spaces are collapsed."""
