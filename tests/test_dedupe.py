@@ -122,3 +122,19 @@ def test_word_hash_does_not_depend_on_position():
     assert len(set(a.tolist())) == 4
     long = " ".join(["w"] * 50_000).encode() + b" pakistan"   # beyond the first power table: grows it
     assert dedupe._word_hashes(long)[-1] == a[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=60),
+                          st.lists(st.sampled_from(["pakistan", "china", "talks", "Security", "cpec", "é"]),
+                                   max_size=30).map(" ".join)), max_size=12))
+def test_batched_fingerprints_equal_one_by_one(texts):
+    """fingerprints() shares the numpy work of a batch (texts of 0-4 words included, empty bins filled
+    per text) and must give exactly what fingerprint() gives text by text."""
+    assert dedupe.fingerprints(texts) == [dedupe.fingerprint(t) for t in texts]
+
+
+def test_batched_fingerprints_cross_batch_boundaries(monkeypatch):
+    monkeypatch.setattr(dedupe, "FINGERPRINT_BATCH", 3)
+    texts = [f"story {i} " + "pakistan china corridor security talks " * i for i in range(8)] + ["", "one"]
+    assert dedupe.fingerprints(texts) == [dedupe.fingerprint(t) for t in texts]

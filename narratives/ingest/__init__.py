@@ -279,7 +279,8 @@ def _parse_chunk(files: list, source, published, strip_repeated: bool = True
     """read_batch on one chunk plus each article's (content hash, MinHash signature): a worker's job."""
     from .. import dedupe
     parsed = read_batch(_resolve(files), source=source, published=published, strip_repeated=strip_repeated)
-    return parsed, [[dedupe.fingerprint(a.text or "") for a in pf.articles] for pf in parsed]
+    fps = iter(dedupe.fingerprints([a.text or "" for pf in parsed for a in pf.articles]))
+    return parsed, [[next(fps) for _ in pf.articles] for pf in parsed]
 
 
 def _pool(workers: int):
