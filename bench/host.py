@@ -17,18 +17,18 @@ def python_probe_ms() -> float:
 
 
 def _cpu() -> tuple[str, str]:
-    model, mhz = platform.processor() or "unknown CPU", "?"
+    """(model, clock) of the first CPU in /proc/cpuinfo; platform.processor() where there is none."""
+    found: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
                 key, _, value = line.partition(":")
-                if key.strip() == "model name" and model in ("unknown CPU", platform.processor()):
-                    model = value.strip()
-                elif key.strip() == "cpu MHz" and mhz == "?":
-                    mhz = f"{float(value):.0f} MHz"
+                found.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return model, mhz
+    mhz = found.get("cpu MHz")
+    return (found.get("model name") or platform.processor() or "unknown CPU",
+            f"{float(mhz):.0f} MHz" if mhz else "? MHz")
 
 
 def _memory_gb() -> float | None:

@@ -303,9 +303,10 @@ class Store:
                                 .order_by(articles.c.id).limit(5_000)).all()
             if not rows:
                 return
+            sigs = dedupe.fingerprints([text or "" for _, text in rows])
             conn.execute(articles.update().where(articles.c.id == sa.bindparam("i"))
                          .values(minhash=sa.bindparam("m")),
-                         [{"i": aid, "m": dedupe.signature(text or "")} for aid, text in rows])
+                         [{"i": aid, "m": sig} for (aid, _), (_, sig) in zip(rows, sigs)])
             last = rows[-1][0]
 
     def _backfill_bands(self, conn: sa.Connection) -> None:
@@ -457,8 +458,17 @@ class Store:
         articles_ = list(articles_)
         prepared: list[dict | None] = [None] * len(articles_)
         results: list[IngestResult | None] = [None] * len(prepared)
+        fingerprints = list(fingerprints) if fingerprints else [None] * len(articles_)
         for start in range(0, len(prepared), max(1, group)):
             part = range(start, min(start + max(1, group), len(prepared)))
+            missing = [i for i in part if fingerprints[i] is None]
+            if missing:   # the group's in one batch (dedupe.fingerprints), before its transaction takes the lock
+                try:
+                    fps = dedupe.fingerprints([articles_[i].text or "" for i in missing])
+                except Exception:  # noqa: BLE001 - an odd article: each is fingerprinted in _prepare instead,
+                    fps = [None] * len(missing)   # where a failure is that article's alone
+                for i, fp in zip(missing, fps):
+                    fingerprints[i] = fp
             if not self._add_group(articles_, prepared, part, results, fingerprints, savepoints=False):
                 for i in part:
                     results[i] = None

@@ -130,8 +130,20 @@ def test_word_hash_does_not_depend_on_position():
                                    max_size=30).map(" ".join)), max_size=12))
 def test_batched_fingerprints_equal_one_by_one(texts):
     """fingerprints() shares the numpy work of a batch (texts of 0-4 words included, empty bins filled
-    per text) and must give exactly what fingerprint() gives text by text."""
+    per text) and must give exactly the one-permutation MinHash of each text on its own."""
     assert dedupe.fingerprints(texts) == [dedupe.fingerprint(t) for t in texts]
+    assert [sig for _, sig in dedupe.fingerprints(texts)] == [_reference_signature(t) for t in texts]
+
+
+def _reference_signature(text: str) -> bytes:
+    """One text's signature the plain way: its shingle hashes, mixed; per bin the minimum."""
+    import numpy as np
+    hv = dedupe._fmix32(dedupe._shingle_hashes(dedupe._normalised_bytes(text)))
+    sig = np.full(dedupe.NUM_PERM, dedupe._EMPTY, dtype=np.uint32)
+    for h in hv.tolist():
+        b, v = h & (dedupe.NUM_PERM - 1), h >> dedupe._BIN_BITS
+        sig[b] = min(int(sig[b]), v)
+    return dedupe._fill_empty_bins(sig).astype("<u4").tobytes()
 
 
 def test_batched_fingerprints_cross_batch_boundaries(monkeypatch):
