@@ -106,6 +106,11 @@ def _figure(at, n=0) -> dict:
     return json.loads(at.get("plotly_chart")[n].proto.spec)
 
 
+def _light_figure(at, n=0) -> dict:
+    """The figure of the n-th chart drawn by the light Plotly component (views/_light_plotly.py)."""
+    return json.loads(at.get("bidi_component")[n].proto.json)["figure"]
+
+
 def test_timeline_chart_counts_and_events(seeded_app, seeded_db):
     from narratives.store import Store
     frame = Store(seeded_db).frame()
@@ -192,18 +197,32 @@ def test_chart_image_format_follows_the_sidebar_choice(seeded_app):
     assert cfg["toImageButtonOptions"]["format"] == "svg"
 
 
+def test_overview_chart_image_format_follows_the_sidebar_choice_too(seeded_app):
+    """The same modebar config reaches the light component that draws the Overview's chart."""
+    at = run_page(seeded_app, "views/overview.py")
+    cfg = json.loads(at.get("bidi_component")[0].proto.json)["config"]
+    assert cfg["toImageButtonOptions"] == {"format": "png", "filename": "stance_mix", "scale": 2}
+    assert cfg["displaylogo"] is False and cfg["responsive"] is True
+    at.session_state["img_fmt"] = "svg"
+    at.run()
+    assert not at.exception
+    assert json.loads(at.get("bidi_component")[0].proto.json)["config"]["toImageButtonOptions"]["format"] == "svg"
+
+
 def test_overview_stance_mix_colours_by_position(seeded_app, seeded_db):
     """One legend entry (and colour) per stance position, every stance cluster its own segment whose hover
     names the cluster; the segments add up to the clustered articles of each topic."""
     from narratives.store import Store
     frame = Store(seeded_db).frame().dropna(subset=["topic"])
     at = run_page(seeded_app, "views/overview.py")
-    traces = _figure(at)["data"]
+    assert not at.get("plotly_chart")   # the light component draws it (views/_light_plotly.py)
+    traces = _light_figure(at)["data"]
     shown = [t for t in traces if t.get("showlegend")]
     kinds = {str(s).split(" · ", 1)[0] for s in frame["stance_label"].dropna()}
     assert sorted(t["name"] for t in shown) == sorted(kinds)
     colour = {t["name"]: t["marker"]["color"] for t in shown}
     assert len(set(colour.values())) == len(colour)                       # positions are told apart
+    assert all(not c.startswith("#0000") for c in colour.values())   # real colours, not the template's names
     assert all(t["marker"]["color"] == colour[t["name"]] for t in traces)  # same position, same colour
     segments = sorted((y, s) for t in traces for y, s in zip(t["y"], t["customdata"]))
     assert sorted(set(segments)) == segments                               # no cluster drawn twice

@@ -100,16 +100,20 @@ def test_hostile_article_is_shown_as_text(fresh_db, monkeypatch):
             text=f"{evil} Paragraph about the harbour budget number {i}. [click](javascript:alert({i})) "
                  f"<a href='javascript:x'>x</a> The council met again on day {i} to discuss it."))
     cluster_corpus(store, n_topics=2)
+    import json
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
+    specs: list = []
     for page in PAGES[:-1]:
         if page == "views/articles.py":
             at.query_params["id"] = "1"
         at.switch_page(page).run()
         check_rendered(at, page)
-    import json
-    for chart in at.get("plotly_chart"):
-        spec = json.dumps(json.loads(chart.proto.spec))
+        specs += [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        specs += [json.loads(c.proto.json)["figure"] for c in at.get("bidi_component")]   # views/_light_plotly
+    assert len(specs) >= 2   # the Overview's (light component) and the timeline's at least
+    for spec in specs:
+        spec = json.dumps(spec)
         assert "<script" not in spec and "<img" not in spec
 
 

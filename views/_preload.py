@@ -2,12 +2,18 @@
 
 Why: Streamlit imports its Plotly chart code (~4.7 MB of JavaScript) only when the first chart's message has
 arrived, and running it then costs ~0.7 s of the browser's main thread after the chart's data is already
-there (bench/dashboard.py). Two constant tags added to the HTML Streamlit serves move that work into the
-second the browser otherwise spends waiting for the server to run the page: a modulepreload (fetch and
-compile alongside Streamlit's own bundle) and a script that imports it (runs it) once Streamlit's
+there (bench/dashboard.py). One constant script added to the HTML Streamlit serves moves that work into the
+second the browser otherwise spends waiting for the server to run the page: it adds a modulepreload (fetch
+and compile alongside Streamlit's own bundle) and imports the bundle (runs it) once Streamlit's
 connection is open. Streamlit's later import of the same URL is then a cache hit. The tags hold no user
 text; when the bundle is not found (another Streamlit version) nothing is added, and a failed import
 changes nothing.
+
+Since the Overview draws its first chart with plotly.js's basic bundle (views/_light_plotly.py), the same
+script starts loading that bundle instead when the page opened is the Overview, and runs Streamlit's full
+bundle only once the page has been idle for a while (the other pages' charts still need it): on the
+Overview the full bundle's ~1 s of CPU would otherwise compete with the first chart. The middleware also
+serves the vendored basic bundle (immutable, gzip when accepted).
 """
 from __future__ import annotations
 
@@ -25,10 +31,30 @@ def plotly_chunk() -> str | None:
 
 # Run the import once the page's WebSocket is open (Streamlit has then asked the server for the page), not
 # as soon as possible: started earlier, its ~0.7 s of work could delay Streamlit's own connection, and so
-# the server's start on the page (seen in a Playwright timeline; README "Performance").
+# the server's start on the page (seen in a Playwright timeline; README "Performance"). On the Overview
+# ("/" or "/overview" under the app's base path) the basic bundle is loaded then instead, and the full one
+# when the browser is idle, at the earliest FULL_AFTER_MS later.
+FULL_AFTER_MS = 3000
 _AFTER_CONNECT = """(function () {
-  var W = window.WebSocket, url = %s, done = false;
-  function load() { if (!done) { done = true; import(url).catch(function () {}); } }
+  var W = window.WebSocket, url = %(full)s, done = false;
+  window.__nmLoadPlotly = %(loader)s;
+  function full() { import(url).catch(function () {}); }
+  function later() {
+    setTimeout(function () {
+      if (window.requestIdleCallback) { window.requestIdleCallback(full, { timeout: 5000 }); } else { full(); }
+    }, %(after)d);
+  }
+  var overview = /\\/(?:overview\\/?)?$/.test(location.pathname);
+  if (!overview) {   // fetch and compile it now, alongside Streamlit's own bundle
+    var link = document.createElement("link");
+    link.rel = "modulepreload"; link.crossOrigin = ""; link.href = url;
+    document.head.appendChild(link);
+  }
+  function load() {
+    if (done) { return; }
+    done = true;
+    if (overview) { window.__nmLoadPlotly().catch(function () {}); later(); } else { full(); }
+  }
   if (!W || typeof Proxy !== "function" || typeof Reflect !== "object") { return; }
   window.WebSocket = new Proxy(W, { construct: function (target, args, newTarget) {
     var ws = Reflect.construct(target, args, newTarget);
@@ -39,17 +65,52 @@ _AFTER_CONNECT = """(function () {
 
 
 def preload_tags(name: str | None) -> bytes:
-    """The two tags for the bundle `name` ("" when there is none): fetch and compile it now, run it once
-    connected. Relative URLs, as Streamlit's own tags are, so they resolve under a base URL path too."""
+    """The script tag for the bundle `name` ("" when there is none): on pages other than the Overview it
+    adds a modulepreload of the bundle (fetch and compile it now) and runs it once connected; on the
+    Overview it loads the basic bundle once connected and this one when idle. Relative URLs, as
+    Streamlit's own tags are, so they resolve under a base URL path too."""
     if not name:
         return b""
+    from views._light_plotly import loader_js
     url = f"./static/js/{name}"
-    return (f'<link rel="modulepreload" crossorigin href="{url}" />'
-            f'<script>{_AFTER_CONNECT % json.dumps(url)}</script>').encode()
+    script = _AFTER_CONNECT % {"full": json.dumps(url), "loader": loader_js(), "after": FULL_AFTER_MS}
+    return f"<script>{script}</script>".encode()
+
+
+def _bundle_path() -> str:
+    from views._light_plotly import URL_PATH
+    return URL_PATH
+
+
+class _Bundle:
+    """The vendored basic bundle as a response: read on first request, gzipped once for clients that ask."""
+
+    def __init__(self) -> None:
+        self.raw: bytes | None = None
+        self.gz: bytes | None = None
+
+    async def send(self, scope, send) -> None:
+        import asyncio
+        import gzip
+        from views import _light_plotly
+        if self.raw is None:
+            self.raw = await asyncio.to_thread(_light_plotly.bundle_bytes)
+        accepts = b",".join(v for k, v in scope.get("headers") or [] if k.lower() == b"accept-encoding")
+        zipped = b"gzip" in accepts
+        if zipped and self.gz is None:
+            self.gz = await asyncio.to_thread(gzip.compress, self.raw, 6)
+        body = self.gz if zipped else self.raw
+        headers = [(b"content-type", b"text/javascript; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+                   (b"cache-control", b"public, max-age=31536000, immutable"), (b"vary", b"Accept-Encoding")]
+        if zipped:
+            headers.append((b"content-encoding", b"gzip"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body})
 
 
 class PlotlyPreload:
-    """Pure ASGI middleware: adds preload_tags() before </head> of every HTML page served.
+    """Pure ASGI middleware: adds preload_tags() before </head> of every HTML page served, and serves the
+    basic Plotly bundle at <base>/_nm/<file> (views/_light_plotly.URL_PATH).
 
     A page request (Accept: text/html) reaches Streamlit without Accept-Encoding: Streamlit gzips pages other
     than "/", and the ~5 KB page is not worth unpacking and packing again."""
@@ -57,8 +118,13 @@ class PlotlyPreload:
     def __init__(self, app, tags: bytes | None = None) -> None:
         self.app = app
         self.tags = preload_tags(plotly_chunk()) if tags is None else tags
+        self.bundle = _Bundle()
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and \
+                scope.get("path", "").endswith(_bundle_path()):
+            await self.bundle.send(scope, send)
+            return
         if scope["type"] != "http" or scope.get("method") != "GET" or not self.tags:
             await self.app(scope, receive, send)
             return

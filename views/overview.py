@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
+import plotly.colors
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
+from views import _light_plotly as light_plotly
 from views import _shared as sh
 
 st.title("Overview")
@@ -49,11 +50,12 @@ def _stance_mix_chart() -> None:
     if not mix["stance"].notna().any():
         st.caption("No stance clusters yet.")
         return
-    # count first, then label the few (topic, stance) groups: no Python call per article at 100k
-    table = (mix.assign(_s=mix["stance_label"].fillna("(no stance)").astype(str))
-             .groupby(["topic", "_s"]).size().reset_index(name="Articles"))
+    # count on the integer keys first, then label the few (topic, stance) groups: no string grouping or
+    # Python call per article at 100k (the first visitor's script run waits for this)
+    table = mix.groupby(["topic", "stance"], dropna=False).size().reset_index(name="Articles")
+    stance_text = mix.drop_duplicates("stance").set_index("stance")["stance_label"]
     table["Topic"] = table["topic"].map(lambda k: sh.plot_text(f"{int(k)} · {labels.get(int(k), k)}"))
-    table["Stance"] = table["_s"].map(sh.plot_text)
+    table["Stance"] = table["stance"].map(stance_text).fillna("(no stance)").astype(str).map(sh.plot_text)
     table = (table.groupby(["Topic", "Stance"], as_index=False)["Articles"].sum())
     # Colour = the stance's position (denial, confirmation, hedged, ...: the first part of its label), so one
     # colour means the same thing in every topic and the legend stays short (at 100,000 articles there are
@@ -62,7 +64,7 @@ def _stance_mix_chart() -> None:
     table["Kind"] = table["Stance"].map(lambda s: s.split(" · ", 1)[0])
     table["_n"] = table.groupby(["Topic", "Kind"]).cumcount()   # 2nd, 3rd cluster of a kind in a topic
     kinds = table.groupby("Kind")["Articles"].sum().sort_values(ascending=False).index.tolist()
-    colors = list(pio.templates[pio.templates.default].layout.colorway or px.colors.qualitative.Plotly)
+    colors = list(pio.templates[pio.templates.default].layout.colorway or plotly.colors.qualitative.Plotly)
     traces = []
     for i, kind in enumerate(kinds):
         for n, part in table[table["Kind"] == kind].groupby("_n"):
@@ -79,7 +81,8 @@ def _stance_mix_chart() -> None:
     fig.update_layout(barmode="relative", legend_tracegroupgap=0, height=max(260, 60 + 40 * table["Topic"].nunique()),
                       legend_title_text=f"Stance position (hatched = fewer than {sh.THIN} articles)",
                       yaxis_title=None, xaxis_title="Articles", margin=dict(l=10, r=10, t=10, b=10))
-    st.plotly_chart(fig, config=sh.plotly_config("stance_mix"), width="stretch")
+    # drawn with plotly.js's basic bundle (views/_light_plotly.py): this is the first chart analysts wait for
+    light_plotly.plotly_chart(fig, key="stance_mix_chart", config=sh.plotly_config("stance_mix"))
     sh.chart_caption(mix)
     sh.download_csv(table, "stance_mix.csv", key="dl_stance_mix")
 

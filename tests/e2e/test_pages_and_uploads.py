@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from e2e_util import (article_count, check_page, expected_ids, main, multiselect_tags, open_page, shot, sidebar, table_rows,
+from e2e_util import (article_count, check_page, eventually, expected_ids, main, multiselect_tags, open_page, shot, sidebar, table_rows,
                       wait_count, wait_idle)
 
 PAGES = [("/", "Overview"), ("/timeline", "Topic over time"), ("/sources", "Source comparison"),
@@ -228,7 +228,7 @@ def test_plotly_bundle_is_fetched_before_any_chart_is_sent(ctx):
     with urllib.request.urlopen(ctx.base + "/upload", timeout=10) as r:
         html = r.read().decode()
     from views._preload import plotly_chunk, preload_tags
-    assert html.count(preload_tags(plotly_chunk()).decode()) == 1   # the constant tags, once
+    assert html.count(preload_tags(plotly_chunk()).decode()) == 1   # the constant script, once
     context = ctx.page.context.browser.new_context()   # an empty cache: every fetch is a request to see
     try:
         page = context.new_page()
@@ -244,6 +244,47 @@ def test_plotly_bundle_is_fetched_before_any_chart_is_sent(ctx):
         # and ran (not only fetched, which the modulepreload alone would do): Plotly defines its global
         page.wait_for_function("() => typeof window.Plotly === 'object'", timeout=20_000)
         assert "import(" not in page.locator("body").inner_text()
+        assert not errors, errors
+        check_page(page)
+    finally:
+        context.close()
+
+
+def test_overview_chart_is_drawn_by_the_basic_bundle_before_the_full_one_is_fetched(ctx, e2e_corpus):
+    """The Overview's stance-mix chart, the first chart an analyst waits for, is drawn by the light component
+    (views/_light_plotly.py) from plotly.js's basic bundle, in the page's own DOM, with a legend of the
+    stored stance positions, real colours and the modebar's download button. Streamlit's full Plotly bundle
+    is not fetched before the chart is drawn (it competed with it for the CPU), but later, when the page is
+    idle, for the other pages' charts."""
+    import time
+    from views._light_plotly import CATEGORICAL, URL_PATH
+    context = ctx.page.context.browser.new_context()   # an empty cache: every fetch is a request to see
+    try:
+        page = context.new_page()
+        fetched: list[tuple[float, str]] = []
+        errors: list[str] = []
+        page.on("request", lambda r: fetched.append((time.monotonic(), r.url)))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(ctx.base + "/", wait_until="domcontentloaded")
+        chart = main(page).locator(".nm-plotly")
+        chart.locator(".main-svg").first.wait_for()
+        drawn = time.monotonic()
+        assert main(page).locator("[data-testid=stPlotlyChart]").count() == 0
+        assert any(u.endswith(URL_PATH) for _, u in fetched), fetched[-20:]
+        full = re.compile(r"/static/js/PlotlyChart\.[^/]+\.js$")
+        assert not [u for t, u in fetched if t <= drawn and full.search(u)]
+        frame = e2e_corpus["frame"]
+        kinds = {str(s).split(" · ", 1)[0] for s in frame.dropna(subset=["topic"])["stance_label"].dropna()}
+        legend = chart.locator(".legendtext").all_text_contents()
+        assert sorted(legend) == sorted(kinds)
+        fills = chart.locator(".legendpoints path").evaluate_all("els => els.map(e => e.style.fill)")
+        solid = [f for f in fills if f.startswith("rgb(")]   # hatched (thin) entries also have a pattern fill
+        hexes = {"rgb(%d, %d, %d)" % tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in CATEGORICAL}
+        assert solid and set(solid) <= hexes, fills   # the theme's colours, not the template's black names
+        chart.hover()
+        assert chart.locator(".modebar-btn[data-title^='Download plot']").count() == 1
+        page.wait_for_function("() => typeof window.Plotly === 'object'")
+        eventually(lambda: any(full.search(u) for _, u in fetched), True, page=page)   # idle: for the others
         assert not errors, errors
         check_page(page)
     finally:
