@@ -4,6 +4,9 @@
 - A warm-up thread, started once the runtime is up: imports, the article frame, the cluster labels
   (views/_shared.warm_up), done while the browser loads the page. Without it the first visitor's script run
   pays for them, on the path to the first chart (bench/dashboard.py measures it).
+- Streamlit's scan of every installed package for packaged components (st.components.v2 manifests) is
+  skipped: it reads the metadata of each distribution (~0.13 s for the ~80 of this venv) before the
+  server answers, and the app uses none (its one component, views/_light_plotly.py, is defined inline).
 Run through scripts/serve.py (what scripts/start.sh does), or `streamlit run scripts/server_app.py`.
 """
 from __future__ import annotations
@@ -22,6 +25,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from views._preload import PlotlyPreload  # noqa: E402
+
+
+def skip_component_scan() -> bool:
+    """No scan for packaged components at start (see above); False when this Streamlit has no such scan."""
+    try:
+        from streamlit.components.v2.component_manager import BidiComponentManager
+    except ImportError:
+        return False
+    if not hasattr(BidiComponentManager, "discover_and_register_components"):
+        return False
+    BidiComponentManager.discover_and_register_components = lambda self, *args, **kwargs: None
+    return True
+
+
+skip_component_scan()
 
 
 def _warm() -> None:

@@ -515,4 +515,17 @@ def warm_up() -> int:
     go.Figure([go.Bar(x=[1], y=["a"], orientation="h"), go.Scatter(x=[1], y=[1])]).to_json()
     _clusters(url, ver, "topic")   # cache_data: needs the runtime (server_app.py starts us once it runs)
     _clusters(url, ver, "stance")
+    # what the Overview's first run would do once per process: import its modules, register the light
+    # chart component, and Streamlit's once-per-process check on the first element (is_repl() reads the
+    # source of every frame on the stack: 50-110 ms, printing nothing under `streamlit run`)
+    import plotly.colors  # noqa: F401
+    import plotly.io  # noqa: F401
+
+    from narratives import filters  # noqa: F401
+    from views import _light_plotly
+    _light_plotly._component()
+    from streamlit import delta_generator
+    first_element_check = getattr(delta_generator, "_maybe_print_use_warning", None)
+    if first_element_check is not None:
+        first_element_check()
     return n
