@@ -75,13 +75,13 @@ def lexicon_rates(text: str) -> np.ndarray:
     is 4-10x slower at 100,000 texts).
     """
     low = text.lower().replace("’", "'")
-    return _marker_rates(low, _WORD.findall(low), text)
+    words = _WORD.findall(low)
+    return _marker_rates(low, len(words), text, Counter(words))
 
 
-def _marker_rates(low: str, words: list[str], raw: str, counts: Counter | None = None) -> np.ndarray:
-    """The marker vector from a lowercased text, its words (and their Counter, when the caller has it)
-    and the raw text (quotes and questions)."""
-    counts = Counter(words) if counts is None else counts
+def _marker_rates(low: str, n_words: int, raw: str, counts: Counter) -> np.ndarray:
+    """The marker vector from a lowercased text, its number of words and their Counter, and the raw text
+    (quotes and questions)."""
     out = [0.0] * N_LEX
     for w in _SINGLE_KEYS & counts.keys():   # C-level intersection: only the markers present
         c = counts[w]
@@ -95,7 +95,7 @@ def _marker_rates(low: str, words: list[str], raw: str, counts: Counter | None =
             for ci in cats:
                 out[ci] += hits
     out[_NEG] += low.count("n't")
-    scale = 100.0 / max(len(words), 1)
+    scale = 100.0 / max(n_words, 1)
     for ci in range(len(CATEGORIES)):
         out[ci] *= scale
     out[-2] = sum(len(q) for q in _QUOTE.findall(raw)) / max(len(raw), 1)
@@ -127,10 +127,23 @@ def doc_features(title: str, body: str) -> tuple[dict[str, int], np.ndarray]:
     stop words are dropped), so no second pass over the text."""
     part = body[:TOPIC_CHARS]
     low = _plain_punctuation(f"{title}\n{part}".lower().replace("’", "'"))
-    toks = (_ASCII_TOKEN if low.isascii() else _TOKEN).findall(low)   # same tokens; ASCII regex is faster
-    counts = Counter(toks)
+    counts = _ascii_word_counts(low) if low.isascii() else Counter(_TOKEN.findall(low))
     terms = {w: c for w, c in counts.items() if w not in _STOP}
-    return terms, _marker_rates(low, toks, part, counts)
+    return terms, _marker_rates(low, sum(counts.values()), part, counts)
+
+
+_NOT_A_LETTER = str.maketrans({chr(c): " " for c in range(128) if not "a" <= chr(c) <= "z"})
+_ONE_LETTER = tuple("abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_word_counts(low: str) -> Counter:
+    """Counter(_ASCII_TOKEN.findall(low)) for a lowercased ASCII text: every non-letter to a space (ASCII
+    str.translate has a C fast path), split, count, drop the one-letter words; 1.23 -> 0.86 s on 8,500
+    news texts (the regex's matching, not the word objects, was the cost)."""
+    counts = Counter(low.translate(_NOT_A_LETTER).split())
+    for letter in _ONE_LETTER:
+        counts.pop(letter, None)
+    return counts
 
 
 NAME_SAMPLE = 3_000   # the words of this many texts (the first ones) name the hashed columns

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 from sklearn.metrics import normalized_mutual_info_score
 
 from narratives import Article, Store, pipeline, vectorize
@@ -128,7 +129,8 @@ def _unicode_path(title: str, body: str):
     part = body[: vectorize.TOPIC_CHARS]
     low = f"{title}\n{part}".lower().replace("’", "'")
     toks = vectorize._TOKEN.findall(low)
-    return Counter(w for w in toks if w not in vectorize._STOP), vectorize._marker_rates(low, toks, part)
+    return (Counter(w for w in toks if w not in vectorize._STOP),
+            vectorize._marker_rates(low, len(toks), part, Counter(toks)))
 
 
 @pytest.mark.parametrize("title,body", [
@@ -162,3 +164,18 @@ def test_feature_pass_collects_the_naming_vocabulary_and_stances_fit_alike_in_wo
     for t in serial:
         assert np.array_equal(serial[t].labels_, forked[t].labels_)
         assert serial[t].stance_names_ == forked[t].stance_names_
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_ascii_word_counts_equal_the_token_regex(text):
+    """The translate-and-split count of doc_features' ASCII path is the regex's count, word for word."""
+    from collections import Counter
+    low = text.lower()
+    assert vectorize._ascii_word_counts(low) == Counter(vectorize._ASCII_TOKEN.findall(low))
+
+
+def test_ascii_word_counts_on_news_punctuation():
+    low = "it's a u.s.-led \"deal\" (2024): x-ray, e-mail; don't\tstop\nnow_or never... a b cc"
+    assert vectorize._ascii_word_counts(low) == {"it": 1, "led": 1, "deal": 1, "ray": 1, "mail": 1,
+                                                  "don": 1, "stop": 1, "now": 1, "or": 1, "never": 1, "cc": 1}
