@@ -97,11 +97,21 @@ export default function (component) {
   load().then((Plotly) => {
     if (gone) { return; }
     el.__nmPlotly = Plotly;
+    if (!el.__nmResize && window.ResizeObserver) {   // the sidebar opening or closing resizes the chart too
+      el.__nmResize = new ResizeObserver(() => { if (el.isConnected) { Plotly.Plots.resize(el); } });
+      el.__nmResize.observe(el);
+    }
     return Plotly.react(el, data.figure.data, data.figure.layout, data.config);
   }).catch(() => {
     el.textContent = "The chart could not be drawn: plotly.js did not load (reload the page).";
   });
-  return () => { gone = true; };
+  return () => {   // new data re-runs this function on the same element; only a removed one is let go
+    gone = true;
+    if (!el.isConnected) {
+      if (el.__nmResize) { el.__nmResize.disconnect(); }
+      if (el.__nmPlotly) { el.__nmPlotly.purge(el); }
+    }
+  };
 }
 """
 
