@@ -1,10 +1,8 @@
 """views/_light_plotly: the Overview's chart drawn by plotly.js's basic bundle (and its serving, views/_preload)."""
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
-import threading
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -73,38 +71,13 @@ def test_the_loader_falls_back_to_streamlits_own_bundle():
 
 
 def _call(path: str, method: str = "GET", accept_encoding: bytes | None = None):
-    """Run PlotlyPreload over a fake Streamlit app for one request; (status, headers, body, app reached)."""
-    reached: list = []
-
-    async def app(scope, receive, send):
-        reached.append(scope["path"])
-        await send({"type": "http.response.start", "status": 404, "headers": []})
-        await send({"type": "http.response.body", "body": b"nope"})
-
-    sent: list = []
-
-    async def send(message):
-        sent.append(message)
-
-    async def receive():
-        return {"type": "http.request"}
-
-    headers = [(b"accept", b"*/*")] + ([(b"accept-encoding", accept_encoding)] if accept_encoding else [])
-    scope = {"type": "http", "method": method, "path": path, "headers": headers}
-    mw = _preload.PlotlyPreload(app, tags=b"")
-    errors: list = []
-
-    def run():   # a thread of its own: Playwright's sync API may leave a loop running in this one
-        try:
-            asyncio.run(mw(scope, receive, send))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-    t = threading.Thread(target=run)
-    t.start()
-    t.join()
-    if errors:
-        raise errors[0]
-    return sent[0]["status"], dict(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:]), reached
+    """One request through PlotlyPreload over a fake Streamlit app answering "nope" (tests/test_preload.py's
+    harness); (status, headers, body, paths that reached the app)."""
+    from test_preload import _serve
+    seen: list = []
+    request = [(b"accept", b"*/*")] + ([(b"accept-encoding", accept_encoding)] if accept_encoding else [])
+    start, body = _serve(b"nope", [], method=method, request_headers=request, seen=seen, path=path)
+    return start["status"], dict(start["headers"]), body, [sc["path"] for sc in seen]
 
 
 def test_the_middleware_serves_the_bundle_cached_for_a_year_under_any_base_path():
@@ -127,7 +100,7 @@ def test_the_bundle_is_gzipped_for_a_client_that_accepts_it_and_head_has_no_body
 def test_other_paths_and_methods_reach_streamlit():
     for path, method in (("/_nm/other.js", "GET"), ("/static/js/x.js", "GET"), (lp.URL_PATH, "POST")):
         status, _, body, reached = _call(path, method)
-        assert (status, body, reached) == (404, b"nope", [path])
+        assert (body, reached) == (b"nope", [path])
 
 
 def test_the_head_script_loads_the_basic_bundle_on_the_overview_and_the_full_one_elsewhere():

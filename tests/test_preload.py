@@ -11,9 +11,9 @@ PAGE = b"<html><head><title>t</title></head><body>x</body></html>"
 
 
 def _serve(body: bytes, headers: list[tuple[bytes, bytes]], method: str = "GET", chunks: int = 1,
-           request_headers: list[tuple[bytes, bytes]] | None = None, seen: list | None = None):
+           request_headers: list[tuple[bytes, bytes]] | None = None, seen: list | None = None, path: str = "/"):
     """Run the middleware over a fake app answering with body (in `chunks` parts); (start message, body).
-    The scope the app got is appended to `seen`."""
+    The scope the app got (if the request reached it) is appended to `seen`."""
     async def app(scope, receive, send):
         if seen is not None:
             seen.append(scope)
@@ -31,7 +31,7 @@ def _serve(body: bytes, headers: list[tuple[bytes, bytes]], method: str = "GET",
     async def receive():
         return {"type": "http.request"}
 
-    scope = {"type": "http", "method": method, "path": "/", "headers": request_headers or []}
+    scope = {"type": "http", "method": method, "path": path, "headers": request_headers or []}
     # in a thread of its own: earlier tests in the same process (Playwright's sync API) may leave an event
     # loop running in this one, and asyncio.run refuses to nest
     errors: list[BaseException] = []

@@ -283,6 +283,11 @@ def test_overview_chart_is_drawn_by_the_basic_bundle_before_the_full_one_is_fetc
         assert solid and set(solid) <= hexes, fills   # the theme's colours, not the template's black names
         chart.hover()
         assert chart.locator(".modebar-btn[data-title^='Download plot']").count() == 1
+        # its container narrowing without a window resize (the sidebar opening) redraws it to fit
+        width = lambda: round(chart.locator(".main-svg").first.bounding_box()["width"])  # noqa: E731
+        assert width() > 500
+        chart.evaluate("el => { el.style.width = '480px'; }")
+        assert eventually(width, 480, page=page) == 480
         page.wait_for_function("() => typeof window.Plotly === 'object'")
         eventually(lambda: any(full.search(u) for _, u in fetched), True, page=page)   # idle: for the others
         assert not errors, errors
