@@ -7,7 +7,7 @@ still computing the page. A bar chart needs none of that. Here the same figure (
 colours and modebar with its PNG/SVG download) goes to a small Streamlit component (st.components.v2,
 mounted in the page's own DOM, not an iframe) that draws it with the vendored basic bundle
 (views/assets, MIT licence), which the page starts loading as soon as it connects (views/_preload.py).
-bench/dashboard.py: first chart ~0.35 s sooner. Every other chart keeps st.plotly_chart: they need the
+bench/dashboard.py: first chart ~0.4-0.5 s sooner (README "Performance"). Every other chart keeps st.plotly_chart: they need the
 selections (the timeline's lasso) that this component does not report back.
 
 Only figure JSON crosses to the browser, as component data (no HTML is built here); text in it is
@@ -124,7 +124,8 @@ def loader_js() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _component():
+def component():
+    """The registered component (once per process; the server's warm-up registers it before any visitor)."""
     return st.components.v2.component("narratives_light_plotly",
                                       js=_COMPONENT_JS % {"loader": loader_js()}, isolate_styles=False)
 
@@ -138,8 +139,8 @@ def figure_data(fig) -> dict:
     layout = spec.get("layout") or {}
     # of the template, its categorical colours only: its colour scales are named by placeholders too (for
     # Streamlit's theme), its per-trace-type parts are for types the basic bundle lacks
-    template = layout.pop("template", None)
-    colorway = ((template or {}).get("layout") or {}).get("colorway") if isinstance(template, dict) else None
+    template = layout.pop("template", None) or {}
+    colorway = (template.get("layout") or {}).get("colorway")
     if colorway:
         layout["template"] = {"layout": {"colorway": colorway}}
     return {"data": spec.get("data", []), "layout": _under(THEME, layout)}
@@ -149,7 +150,7 @@ def plotly_chart(fig, *, key: str, config: dict | None = None, height: int | Non
     """Draw `fig` (a plotly.graph_objects.Figure of bar / scatter / pie traces) full width."""
     height = int(height or fig.layout.height or 450)
     conf = {"responsive": True, "displaylogo": False, **(config or {})}
-    _component()(data={"figure": figure_data(fig), "config": conf}, key=key, height=height)
+    component()(data={"figure": figure_data(fig), "config": conf}, key=key, height=height)
 
 
 def bundle_bytes() -> bytes:

@@ -77,11 +77,6 @@ def preload_tags(name: str | None) -> bytes:
     return f"<script>{script}</script>".encode()
 
 
-def _bundle_path() -> str:
-    from views._light_plotly import URL_PATH
-    return URL_PATH
-
-
 class _Bundle:
     """The vendored basic bundle as a response: read on first request, gzipped once for clients that ask."""
 
@@ -118,11 +113,12 @@ class PlotlyPreload:
     def __init__(self, app, tags: bytes | None = None) -> None:
         self.app = app
         self.tags = preload_tags(plotly_chunk()) if tags is None else tags
-        self.bundle = _Bundle()
+        from views._light_plotly import URL_PATH
+        self.bundle, self.bundle_path = _Bundle(), URL_PATH
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") and \
-                scope.get("path", "").endswith(_bundle_path()):
+                scope.get("path", "").endswith(self.bundle_path):
             await self.bundle.send(scope, send)
             return
         if scope["type"] != "http" or scope.get("method") != "GET" or not self.tags:

@@ -523,7 +523,7 @@ def warm_up() -> int:
 
     from narratives import filters  # noqa: F401
     from views import _light_plotly
-    _light_plotly._component()
+    _light_plotly.component()
     from streamlit import delta_generator
     first_element_check = getattr(delta_generator, "_maybe_print_use_warning", None)
     if first_element_check is not None:
