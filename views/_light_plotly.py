@@ -101,7 +101,8 @@ export default function (component) {
       el.__nmResize = new ResizeObserver(() => { if (el.isConnected) { Plotly.Plots.resize(el); } });
       el.__nmResize.observe(el);
     }
-    return Plotly.react(el, data.figure.data, data.figure.layout, data.config);
+    return Plotly.react(el, data.figure.data, data.figure.layout, data.config)
+      .then(() => { window.dispatchEvent(new Event("nm-plotly-drawn")); });   // views/_preload.py waits for it
   }).catch(() => {
     el.textContent = "The chart could not be drawn: plotly.js did not load (reload the page).";
   });

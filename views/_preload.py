@@ -11,8 +11,8 @@ changes nothing.
 
 Since the Overview draws its first chart with plotly.js's basic bundle (views/_light_plotly.py), the same
 script starts loading that bundle instead when the page opened is the Overview, and runs Streamlit's full
-bundle only once the page has been idle for a while (the other pages' charts still need it): on the
-Overview the full bundle's ~1 s of CPU would otherwise compete with the first chart. The middleware also
+bundle only once that chart is drawn and the browser is idle (the other pages' charts still need it): on
+the Overview the full bundle's ~1 s of CPU would otherwise compete with the first chart. The middleware also
 serves the vendored basic bundle (immutable, gzip when accepted).
 """
 from __future__ import annotations
@@ -33,16 +33,21 @@ def plotly_chunk() -> str | None:
 # as soon as possible: started earlier, its ~0.7 s of work could delay Streamlit's own connection, and so
 # the server's start on the page (seen in a Playwright timeline; README "Performance"). On the Overview
 # ("/" or "/overview" under the app's base path) the basic bundle is loaded then instead, and the full one
-# when the browser is idle, at the earliest FULL_AFTER_MS later.
-FULL_AFTER_MS = 3000
+# once the first chart is drawn (the component's "nm-plotly-drawn" event) and the browser is idle, or
+# FULL_AFTER_MS after connecting when no chart comes (nothing clustered yet).
+FULL_AFTER_MS = 10000
 _AFTER_CONNECT = """(function () {
-  var W = window.WebSocket, url = %(full)s, done = false;
+  var W = window.WebSocket, url = %(full)s, done = false, queued = false;
   window.__nmLoadPlotly = %(loader)s;
   function full() { import(url).catch(function () {}); }
+  function whenIdle() {
+    if (queued) { return; }
+    queued = true;
+    if (window.requestIdleCallback) { window.requestIdleCallback(full, { timeout: 5000 }); } else { setTimeout(full, 0); }
+  }
   function later() {
-    setTimeout(function () {
-      if (window.requestIdleCallback) { window.requestIdleCallback(full, { timeout: 5000 }); } else { full(); }
-    }, %(after)d);
+    window.addEventListener("nm-plotly-drawn", whenIdle, { once: true });
+    setTimeout(whenIdle, %(after)d);
   }
   var overview = /\\/(?:overview\\/?)?$/.test(location.pathname);
   if (!overview) {   // fetch and compile it now, alongside Streamlit's own bundle
