@@ -254,25 +254,30 @@ def test_overview_chart_is_drawn_by_the_basic_bundle_before_the_full_one_is_fetc
     """The Overview's stance-mix chart, the first chart an analyst waits for, is drawn by the light component
     (views/_light_plotly.py) from plotly.js's basic bundle, in the page's own DOM, with a legend of the
     stored stance positions, real colours and the modebar's download button. Streamlit's full Plotly bundle
-    is not fetched before the chart is drawn (it competed with it for the CPU), but later, when the page is
-    idle, for the other pages' charts."""
-    import time
+    is not requested before the chart is drawn (it competed with it for the CPU), but after it, when the
+    page is idle, for the other pages' charts. Both moments are read off the browser's own clock."""
     from views._light_plotly import CATEGORICAL, URL_PATH
     context = ctx.page.context.browser.new_context()   # an empty cache: every fetch is a request to see
+    context.add_init_script("window.addEventListener('nm-plotly-drawn', "
+                            "() => { window.__drawnAt = window.__drawnAt || performance.now(); });")
+    started = """(pattern) => performance.getEntriesByType('resource')
+        .filter(e => new RegExp(pattern).test(e.name)).map(e => e.startTime)"""
     try:
         page = context.new_page()
-        fetched: list[tuple[float, str]] = []
         errors: list[str] = []
-        page.on("request", lambda r: fetched.append((time.monotonic(), r.url)))
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(ctx.base + "/", wait_until="domcontentloaded")
         chart = main(page).locator(".nm-plotly")
         chart.locator(".main-svg").first.wait_for()
-        drawn = time.monotonic()
+        page.wait_for_function("() => window.__drawnAt !== undefined")
         assert main(page).locator("[data-testid=stPlotlyChart]").count() == 0
-        assert any(u.endswith(URL_PATH) for _, u in fetched), fetched[-20:]
-        full = re.compile(r"/static/js/PlotlyChart\.[^/]+\.js$")
-        assert not [u for t, u in fetched if t <= drawn and full.search(u)]
+        drawn_at = page.evaluate("window.__drawnAt")
+        basic = page.evaluate(started, re.escape(URL_PATH) + "$")
+        assert basic and min(basic) < drawn_at, (basic, drawn_at)
+        full = r"/static/js/PlotlyChart\.[^/]+\.js$"
+        page.wait_for_function(f"() => ({started})({full!r}).length > 0")   # idle: for the other pages
+        assert min(page.evaluate(started, full)) >= drawn_at
+        page.wait_for_function("() => typeof window.Plotly === 'object'")
         frame = e2e_corpus["frame"]
         kinds = {str(s).split(" · ", 1)[0] for s in frame.dropna(subset=["topic"])["stance_label"].dropna()}
         legend = chart.locator(".legendtext").all_text_contents()
@@ -288,8 +293,6 @@ def test_overview_chart_is_drawn_by_the_basic_bundle_before_the_full_one_is_fetc
         assert width() > 500
         chart.evaluate("el => { el.style.width = '480px'; }")
         assert eventually(width, 480, page=page) == 480
-        page.wait_for_function("() => typeof window.Plotly === 'object'")
-        eventually(lambda: any(full.search(u) for _, u in fetched), True, page=page)   # idle: for the others
         assert not errors, errors
         check_page(page)
     finally:
