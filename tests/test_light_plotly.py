@@ -105,7 +105,7 @@ def test_other_paths_and_methods_reach_streamlit():
 
 def test_the_head_script_loads_the_basic_bundle_on_the_overview_and_the_full_one_elsewhere():
     script = _preload.preload_tags("PlotlyChart.abc123.js").decode().split("<script>", 1)[1]
-    assert "window.__nmLoadPlotly = " + lp.loader_js() in script
+    assert "window.__nmLoadPlotly = " + lp.loader_js("./static/js/PlotlyChart.abc123.js") in script
     assert r"/\/(?:overview\/?)?$/.test(location.pathname)" in script
     # the full bundle once the first chart is drawn and the browser idle (or after a while without a chart)
     assert 'addEventListener("nm-plotly-drawn", whenIdle' in script and "requestIdleCallback(full" in script

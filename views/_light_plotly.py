@@ -7,8 +7,8 @@ still computing the page. A bar chart needs none of that. Here the same figure (
 colours and modebar with its PNG/SVG download) goes to a small Streamlit component (st.components.v2,
 mounted in the page's own DOM, not an iframe) that draws it with the vendored basic bundle
 (views/assets, MIT licence), which the page starts loading as soon as it connects (views/_preload.py).
-bench/dashboard.py: first chart ~0.4-0.5 s sooner (README "Performance"). Every other chart keeps st.plotly_chart: they need the
-selections (the timeline's lasso) that this component does not report back.
+bench/dashboard.py: first chart ~0.4-0.5 s sooner (README "Performance"). Every other chart keeps
+st.plotly_chart: they need the selections (the timeline's lasso) that this component does not report back.
 
 Only figure JSON crosses to the browser, as component data (no HTML is built here); text in it is
 escaped for Plotly's label markup by the pages (views/_shared.plot_text), as for st.plotly_chart.
@@ -104,7 +104,7 @@ export default function (component) {
     return Plotly.react(el, data.figure.data, data.figure.layout, data.config)
       .then(() => { window.dispatchEvent(new Event("nm-plotly-drawn")); });   // views/_preload.py waits for it
   }).catch(() => {
-    el.textContent = "The chart could not be drawn: plotly.js did not load (reload the page).";
+    el.textContent = "The chart could not be drawn (reload the page).";
   });
   return () => {   // new data re-runs this function on the same element; only a removed one is let go
     gone = true;
@@ -117,11 +117,13 @@ export default function (component) {
 """
 
 
-def loader_js() -> str:
-    """The loader function's source (a JS function expression), for this Streamlit's bundle fallback."""
-    from views._preload import plotly_chunk
-    full = plotly_chunk()
-    return LOADER_JS % {"path": json.dumps(URL_PATH), "full": json.dumps(f"./static/js/{full}" if full else "")}
+def loader_js(full_url: str | None = None) -> str:
+    """The loader function's source (a JS function expression); `full_url` is the fallback bundle's URL
+    (default: this Streamlit's chart bundle, views/_preload.full_bundle_url)."""
+    if full_url is None:
+        from views._preload import full_bundle_url, plotly_chunk
+        full_url = full_bundle_url(plotly_chunk())
+    return LOADER_JS % {"path": json.dumps(URL_PATH), "full": json.dumps(full_url or "")}
 
 
 @st.cache_resource(show_spinner=False)

@@ -21,6 +21,11 @@ import json
 from pathlib import Path
 
 
+def full_bundle_url(name: str | None) -> str | None:
+    """The page-relative URL of Streamlit's chart bundle `name` (None when there is none)."""
+    return f"./static/js/{name}" if name else None
+
+
 def plotly_chunk() -> str | None:
     """File name of Streamlit's lazily loaded Plotly chart bundle, or None (another Streamlit layout)."""
     import streamlit
@@ -77,8 +82,8 @@ def preload_tags(name: str | None) -> bytes:
     if not name:
         return b""
     from views._light_plotly import loader_js
-    url = f"./static/js/{name}"
-    script = _AFTER_CONNECT % {"full": json.dumps(url), "loader": loader_js(), "after": FULL_AFTER_MS}
+    url = full_bundle_url(name)
+    script = _AFTER_CONNECT % {"full": json.dumps(url), "loader": loader_js(url), "after": FULL_AFTER_MS}
     return f"<script>{script}</script>".encode()
 
 
