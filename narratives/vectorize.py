@@ -98,7 +98,7 @@ def _marker_rates(low: str, n_words: int, raw: str, counts: Counter) -> np.ndarr
     scale = 100.0 / max(n_words, 1)
     for ci in range(len(CATEGORIES)):
         out[ci] *= scale
-    out[-2] = sum(len(q) for q in _QUOTE.findall(raw)) / max(len(raw), 1)
+    out[-2] = _quoted_chars(raw) / max(len(raw), 1)
     questions = raw.count("?")
     out[-1] = questions / max(len(_SENT.findall(raw)), 1) if questions else 0.0
     return np.array(out, dtype=np.float32)
@@ -127,7 +127,7 @@ def doc_features(title: str, body: str) -> tuple[dict[str, int], np.ndarray]:
     stop words are dropped), so no second pass over the text."""
     part = body[:TOPIC_CHARS]
     low = _plain_punctuation(f"{title}\n{part}".lower().replace("’", "'"))
-    counts = _ascii_word_counts(low) if low.isascii() else Counter(_TOKEN.findall(low))
+    counts = _word_counts(low)
     terms = {w: c for w, c in counts.items() if w not in _STOP}
     return terms, _marker_rates(low, sum(counts.values()), part, counts)
 
@@ -144,6 +144,42 @@ def _ascii_word_counts(low: str) -> Counter:
     for letter in _ONE_LETTER:
         counts.pop(letter, None)
     return counts
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_LETTER = re.compile(r"[^\W\d_]")   # one character of a _TOKEN word
+
+
+def _word_counts(low: str) -> Counter:
+    """Counter(_TOKEN.findall(low)) of a lowercased text. A non-ASCII text's non-ASCII characters that are not
+    letters ("‘", "©", "•", zero-width spaces: ~1 news text in 5 has one, mostly a left quote) separate words
+    like a space, so they become spaces and the text takes the ASCII path when no accented letter is left
+    (0.22 -> 0.10 ms a text)."""
+    if not low.isascii():
+        for c in set(_NON_ASCII.findall(low)):
+            if not _LETTER.match(c):
+                low = low.replace(c, " ")
+        if not low.isascii():
+            return Counter(_TOKEN.findall(low))
+    return _ascii_word_counts(low)
+
+
+def _quoted_chars(raw: str) -> int:
+    """sum(len(q) for q in _QUOTE.findall(raw)): the characters inside quotes of 3+ characters, quotes
+    included, from one split at the quote marks (a quote opens at a mark and closes at the next one; a run
+    under 3 characters makes its closing mark the next opening one, as the regex's scan does)."""
+    if not raw.isascii():
+        raw = raw.replace("“", '"').replace("”", '"')
+    pieces = raw.split('"')
+    total, j, last = 0, 1, len(pieces) - 1   # pieces[j] lies between the j-th and (j+1)-th marks
+    while j < last:
+        n = len(pieces[j])
+        if n >= 3:
+            total += n + 2
+            j += 2
+        else:
+            j += 1
+    return total
 
 
 NAME_SAMPLE = 3_000   # the words of this many texts (the first ones) name the hashed columns

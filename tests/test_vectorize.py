@@ -179,3 +179,25 @@ def test_ascii_word_counts_on_news_punctuation():
     low = "it's a u.s.-led \"deal\" (2024): x-ray, e-mail; don't\tstop\nnow_or never... a b cc"
     assert vectorize._ascii_word_counts(low) == {"it": 1, "led": 1, "deal": 1, "ray": 1, "mail": 1,
                                                   "don": 1, "stop": 1, "now": 1, "or": 1, "never": 1, "cc": 1}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab Z'-.\n\"“”‘’©•é\u200bñ½٣_9")) | st.characters(), max_size=200))
+def test_word_counts_equal_the_unicode_token_regex(text):
+    """Non-ASCII separators turned into spaces (the ASCII path) count exactly what the Unicode regex finds."""
+    from collections import Counter
+    low = text.lower()
+    assert vectorize._word_counts(low) == Counter(vectorize._TOKEN.findall(low))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \n\"“”'")), max_size=120))
+def test_quoted_chars_equal_the_quote_regex(text):
+    assert vectorize._quoted_chars(text) == sum(len(q) for q in vectorize._QUOTE.findall(text))
+
+
+def test_word_counts_of_a_news_text_with_a_left_quote_and_an_accent():
+    assert vectorize._word_counts("don‘t • say ‘no’ © 2024 ap") == {"don": 1, "say": 1, "no": 1, "ap": 1}
+    assert vectorize._word_counts("café naïve ‘x’ ok") == {"café": 1, "naïve": 1, "ok": 1}
+    assert vectorize._quoted_chars('he said “no way” and "ok" then') == len("“no way”")
+    assert vectorize._quoted_chars('"ok" then "yes') == len('" then "')   # a short run's closing mark opens
