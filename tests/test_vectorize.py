@@ -201,3 +201,16 @@ def test_word_counts_of_a_news_text_with_a_left_quote_and_an_accent():
     assert vectorize._word_counts("café naïve ‘x’ ok") == {"café": 1, "naïve": 1, "ok": 1}
     assert vectorize._quoted_chars('he said “no way” and "ok" then') == len("“no way”")
     assert vectorize._quoted_chars('"ok" then "yes') == len('" then "')   # a short run's closing mark opens
+
+
+@pytest.mark.parametrize("shape", [(5000, 800), (300, 6000)])   # more rows than columns, and fewer
+def test_threaded_lsa_is_scikit_learns_truncated_svd(shape):
+    from scipy import sparse
+    from sklearn.decomposition import TruncatedSVD
+    X = sparse.random(*shape, density=0.02, format="csr", dtype=np.float32, random_state=3)
+    ours = vectorize._LSA(20, n_iter=3, random_state=0).fit(X).components_
+    ref = TruncatedSVD(20, algorithm="randomized", n_iter=3, random_state=0).fit(X).components_
+    assert ours.shape == ref.shape and ours.dtype == ref.dtype
+    assert np.allclose(ours, ref, atol=1e-5)
+    D = np.random.RandomState(1).rand(shape[1], 7).astype(np.float32)
+    assert np.array_equal(vectorize._matmul(X, D), np.asarray(X @ D))   # row halves: the same rows, bit for bit
