@@ -221,23 +221,28 @@ def features(titles: list[str], texts: list[str], n_jobs: int | None = None):
             set().union(*(p[2] for p in parts)))
 
 
-def _matmul(A, B):
-    """A @ B for a sparse A and a dense B, A's rows in two halves on two threads: scipy's sparse product
-    releases the GIL, and each output row is computed exactly as in one call, so the result is identical
-    (1.0 -> 0.6 s for the 100,000 x 100 LSA projection on 2 cores)."""
-    A = sparse.csr_matrix(A)
-    if A.shape[0] < 4_000 or (os.cpu_count() or 1) < 2:
-        return np.asarray(A @ B)
-    from concurrent.futures import ThreadPoolExecutor
-    h = A.shape[0] // 2
-    with ThreadPoolExecutor(2) as ex:
-        top, bottom = ex.map(lambda part: np.asarray(part @ B), (A[:h], A[h:]))
-    return np.vstack((top, bottom))
+class _RowHalves:
+    """A sparse matrix as its two row halves, for products with dense matrices on two threads: scipy's
+    sparse product releases the GIL, and each output row is computed exactly as in one call, so
+    `halves @ B` is `A @ B` bit for bit (the 100,000 x 100 LSA projection: 1.0 -> 0.6 s on 2 cores). The
+    halves are copies (a CSR row slice is), so make them once for all the products with one matrix."""
+
+    def __init__(self, A):
+        A = sparse.csr_matrix(A)
+        h = A.shape[0] // 2
+        self.parts = (A[:h], A[h:]) if A.shape[0] >= 4_000 and (os.cpu_count() or 1) >= 2 else (A,)
+
+    def __matmul__(self, B):
+        if len(self.parts) == 1:
+            return np.asarray(self.parts[0] @ B)
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(2) as ex:
+            return np.vstack(list(ex.map(lambda part: np.asarray(part @ B), self.parts)))
 
 
 class _LSA:
     """TruncatedSVD(algorithm="randomized", n_oversamples=10, LU power iterations) with its sparse products
-    on two threads (_matmul): the same algorithm, random draws and sign convention as scikit-learn's
+    on two threads (_RowHalves): the same algorithm, random draws and sign convention as scikit-learn's
     (components agree to float32 rounding, tests/test_vectorize.py), ~40 % less time on 2 cores. Only
     `components_` is kept: the variance figures TruncatedSVD also computes are never read."""
 
@@ -252,14 +257,15 @@ class _LSA:
         rs = check_random_state(self.random_state)
         transpose = X.shape[0] < X.shape[1]     # as randomized_svd: the range of the smaller side
         A, At = (X.T.tocsr(), X) if transpose else (X, X.T.tocsr())
-        Q = rs.normal(size=(A.shape[1], self.n_components + 10))
-        if A.dtype == np.float32:
+        A, At = _RowHalves(A), _RowHalves(At)
+        Q = rs.normal(size=(X.shape[0] if transpose else X.shape[1], self.n_components + 10))
+        if X.dtype == np.float32:
             Q = Q.astype(np.float32)
         for _ in range(self.n_iter):
-            Q, _ = linalg.lu(_matmul(A, Q), permute_l=True, check_finite=False)
-            Q, _ = linalg.lu(_matmul(At, Q), permute_l=True, check_finite=False)
-        Q, _ = linalg.qr(_matmul(A, Q), mode="economic", check_finite=False)
-        Uhat, _s, Vt = linalg.svd(_matmul(At, Q).T, full_matrices=False, lapack_driver="gesdd")
+            Q, _ = linalg.lu(A @ Q, permute_l=True, check_finite=False)
+            Q, _ = linalg.lu(At @ Q, permute_l=True, check_finite=False)
+        Q, _ = linalg.qr(A @ Q, mode="economic", check_finite=False)
+        Uhat, _s, Vt = linalg.svd((At @ Q).T, full_matrices=False, lapack_driver="gesdd")
         U = Q @ Uhat
         if transpose:
             U, Vt = Vt[: self.n_components].T, U[:, : self.n_components].T
@@ -293,7 +299,7 @@ class _Embedder:
 
     def embed(self, X):
         # components_ only: the same for _LSA and the TruncatedSVD of runs stored before it
-        Z = _matmul(X, self.svd_.components_.T) if self.svd_ is not None else X.toarray()
+        Z = _RowHalves(X) @ self.svd_.components_.T if self.svd_ is not None else X.toarray()
         return tf.l2(np.asarray(Z, dtype=np.float32))
 
 
@@ -337,6 +343,7 @@ def topic_kmeans(Z, X, k, random_state=0, sample=KMEANS_SAMPLE, n_init=KMEANS_IN
     labels = seed.labels_ if S is Z else \
         KMeans(n_clusters=k, init=seed.cluster_centers_, n_init=1, max_iter=100).fit(Z).labels_
     X = sparse.csr_matrix(X)
+    halves = _RowHalves(X)
     rows = np.arange(n)
     for _ in range(refine):
         M = sparse.csr_matrix((np.ones(n, dtype=np.float32), (labels, rows)), shape=(k, n))
@@ -344,7 +351,7 @@ def topic_kmeans(Z, X, k, random_state=0, sample=KMEANS_SAMPLE, n_init=KMEANS_IN
         norm = np.linalg.norm(C, axis=1, keepdims=True)
         empty = norm.ravel() == 0
         C /= np.where(norm > 0, norm, 1.0)
-        sims = _matmul(X, C.T)
+        sims = halves @ C.T
         sims[:, empty] = -np.inf
         new = sims.argmax(axis=1)
         if np.array_equal(new, labels):
