@@ -37,7 +37,10 @@ def test_scale_then_dashboard_print_their_figures(bench_env):
     assert "cores" in out and "python probe sum(range(10**6))" in out   # which host the figures came from
     assert "100/100 assigned" in out or "assigned)" in out
     db = f"sqlite:///{Path(bench_env['NARRATIVES_BENCH_CACHE']) / 'store_300.db'}"
-    out = _run(["bench/dashboard.py", "--db", db, "--changes", "3"], bench_env)
-    assert "start -> first chart" in out and "filter change -> redrawn" in out and "median of 3" in out
+    out = _run(["bench/dashboard.py", "--db", db, "--changes", "3", "--starts", "2"], bench_env)
+    assert "filter change -> redrawn" in out and "ms median of 3" in out
+    charts = [line for line in out.splitlines() if "start -> first chart" in line]
+    assert len(charts) == 2 and all("median of 2 (" in line for line in charts), out   # empty and warm cache
+    assert out.count("that start: browser clock") == 2
     assert "python probe sum(range(10**6))" in out
     assert "WARNING" not in out
