@@ -31,8 +31,8 @@ FAST_ABOVE = 5_000        # articles; below this the pipeline keeps TopicModel/S
 TOPIC_CHARS = 3_000
 STANCE_CHARS = TOPIC_CHARS   # stance markers are counted in the same stretch (one pass); what the store reads
 N_FEATURES = 2 ** 20
-SAMPLE = 10_000           # docs the SVD is fitted on (100k, k=20, NMI over seeds 0-2: 20,000 0.454 0.459
-                          # 0.465; 10,000 0.461 0.457 0.465; 7,000 0.461 0.458 0.458), ~1 s less than 20,000
+SAMPLE = 10_000           # docs the SVD is fitted on (100k, k=20, NMI over seeds 0-4: 20,000 mean 0.460 min
+                          # 0.454; 10,000 mean 0.459 min 0.456; 7,000 no better), ~1 s less than 20,000
 _STOP = frozenset(tf.STOP_WORDS)
 _TOKEN = re.compile(r"[^\W\d_]{2,}")
 _ASCII_TOKEN = re.compile(r"[a-z]{2,}")   # _TOKEN on lowercased ASCII text
@@ -243,8 +243,8 @@ class _RowHalves:
 class _LSA:
     """TruncatedSVD(algorithm="randomized", n_oversamples=10, LU power iterations) with its sparse products
     on two threads (_RowHalves): the same algorithm, random draws and sign convention as scikit-learn's
-    (components agree to float32 rounding, tests/test_vectorize.py), ~40 % less time on 2 cores. Only
-    `components_` is kept: the variance figures TruncatedSVD also computes are never read."""
+    (the same components: tests/test_vectorize.py), ~15 % less time on 2 cores (the LU and QR steps stay
+    serial). Only `components_` is kept: the variance figures TruncatedSVD also computes are never read."""
 
     def __init__(self, n_components: int, n_iter: int = 3, random_state=0):
         self.n_components, self.n_iter, self.random_state = n_components, n_iter, random_state
