@@ -1,9 +1,11 @@
 """narrative-monitor dashboard entry point: navigation + the URL-bound sidebar filters every page shares.
 
-The filters are widgets with key= and bind="query-params" placed here, before pg.run(), so they live in the
-URL and carry over between pages (see /work/shared/notes/streamlit.md §0-1). Pages read them through
-views/_shared.py (current_filters / filtered_frame). Streamlit silently drops invalid URL values, so the
-raw st.query_params are checked first and every dropped value gets a visible notice.
+The filters are widgets with key= and bind="query-params" placed here, in the entry point, so they live in
+the URL and carry over between pages (see /work/shared/notes/streamlit.md §0-1). Pages read them through
+views/_shared.py (current_filters / filtered_frame). They run before the page only when the link sets a
+filter their widget has not taken yet; otherwise after it, so the page's first chart reaches the browser
+first. Streamlit silently drops invalid URL values, so the raw st.query_params are checked first and every
+dropped value gets a visible notice.
 The app never refits on page load: clustering runs only from the Topics page or the CLI.
 """
 from __future__ import annotations
@@ -106,19 +108,28 @@ def _clear_filters() -> None:
     st.session_state[sh.K_UNDATED] = True
 
 
-def _sidebar() -> None:
+def _sidebar_options() -> tuple[list[str], dict[int, str], dict[int, str]]:
+    """(sources, topic labels, stance labels) for the filter widgets; a broken store stops the run with a
+    notice, before any page runs."""
     try:
-        frame = sh.full_frame()
+        sh.full_frame()
         topics = sh.topic_labels()
         stances = sh.stance_labels()
     except Exception as exc:  # a broken DB must show a notice, not a traceback
         st.error(f"Cannot open the article store: {sh.md_escape(exc, 200)}")
         st.stop()
-    sources = sh.source_names()
+    return sh.source_names(), topics, stances
+
+
+def _link_filters_pending() -> bool:
+    """True when the link sets a filter whose widget has not taken it yet (a session's first run of a link
+    with filters): only then must the widgets run before the page, which reads the filters from them."""
+    return any(k in st.query_params and k not in st.session_state for k in sh.FILTER_KEYS)
+
+
+def _sidebar(sources: list[str], topics: dict[int, str], stances: dict[int, str]) -> None:
     topic_keys = sorted(topics)
     stance_keys = sorted(stances)
-    notices = _check_params(sources, topic_keys, stance_keys)
-
     with st.sidebar:
         st.markdown("**Filters** (saved in the page link)")
         st.date_input("Published between", value=(), key=sh.K_DATES, bind="query-params",
@@ -156,11 +167,30 @@ def _sidebar() -> None:
                 st.button("Sign out", key="sign_out", on_click=st.logout)
             else:
                 st.button("Sign in to upload and edit", key="sign_in", on_click=sh._login)
-    for note in notices:
-        st.warning(note, icon=":material/link_off:")
+
+
+def _run_page(pg) -> None:
+    try:
+        pg.run()
+    except sh.PageStopped:   # the page ended early on purpose (sh.stop: an empty state, a sign-in gate...)
+        pass
 
 
 pg = st.navigation(_pages())
 sh.follow_goto()
-_sidebar()
-pg.run()
+options = _sidebar_options()
+for note in _check_params(options[0], sorted(options[1]), sorted(options[2])):
+    st.warning(note, icon=":material/link_off:")
+if _link_filters_pending():
+    _sidebar(*options)
+    _run_page(pg)
+else:
+    # The page first, then the filter widgets: the browser gets (and starts drawing) the page's first chart
+    # before it lays out the ~15 sidebar elements, which otherwise come first and delay the chart by their
+    # rendering (bench/dashboard.py: first chart; README "Performance"). The page reads the same values
+    # either way (current_filters: the widgets' state, or their defaults before a session's first widget
+    # run), and the sidebar is drawn even when the page ends early (sh.stop) or fails.
+    try:
+        _run_page(pg)
+    finally:
+        _sidebar(*options)

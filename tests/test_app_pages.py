@@ -232,3 +232,35 @@ def test_overview_stance_mix_colours_by_position(seeded_app, seeded_db):
         for y, x in zip(t["y"], t["x"]):
             per_topic[int(y.split(" · ")[0])] = per_topic.get(int(y.split(" · ")[0]), 0) + x
     assert per_topic == frame.groupby("topic").size().astype(int).to_dict()
+
+
+def test_no_page_calls_st_stop():
+    """Pages end early with sh.stop(): st.stop() would end app.py's run too, before it draws the filter
+    widgets after the page, and Streamlit would then drop the filters' state as stale."""
+    import ast
+    from pathlib import Path
+    calls = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "views").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "stop"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "st"):
+                calls.append(f"{path.name}:{node.lineno}")
+    assert not calls, calls
+
+
+def test_sidebar_is_drawn_when_a_page_ends_early(seeded_app):
+    """A search that matches nothing ends Topic over time at its empty state (sh.page_data -> sh.stop). The
+    filter widgets are still drawn after it (app.py draws them after the page): the analyst sees the
+    search that emptied the page and can clear it there. The filter stays set over further runs."""
+    at = run_page(seeded_app, "views/timeline.py")
+    assert at.get("plotly_chart")
+    at.session_state["q"] = "zzqxnotawordzzqx"
+    at.run()
+    for _ in range(2):
+        assert not at.exception
+        assert "No articles match" in _texts(at) and not at.get("plotly_chart")
+        assert at.sidebar.text_input(key="q").value == "zzqxnotawordzzqx"
+        assert [b for b in at.sidebar.button if b.key == "clear_filters"]
+        at.run()
+    at.sidebar.button(key="clear_filters").click().run()
+    assert not at.exception and at.get("plotly_chart") and at.session_state["q"] == ""

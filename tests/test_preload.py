@@ -98,3 +98,22 @@ def test_a_page_request_is_asked_for_uncompressed_html_and_other_requests_are_no
     script_request = [(b"accept", b"*/*"), (b"accept-encoding", b"gzip")]
     _serve(b"x", [(b"content-type", b"text/javascript")], request_headers=script_request, seen=seen)
     assert dict(seen[-1]["headers"]) == dict(script_request)
+
+
+def test_the_overview_also_imports_the_components_chunk_once_connected():
+    """On the Overview the script imports Streamlit's custom-components chunk (the light chart is a
+    component) when the page connects, next to the basic Plotly bundle; other pages do not. Without a
+    chunk name nothing is imported."""
+    tags = _preload.preload_tags("PlotlyChart.abc123.js", "BidiComponent.def456.js").decode()
+    assert 'component = "./static/js/BidiComponent.def456.js"' in tags
+    overview_branch = tags.split("if (overview) {", 1)[1].split("} else { full(); }", 1)[0]
+    assert "import(component)" in overview_branch and "__nmLoadPlotly()" in overview_branch
+    assert tags.count("import(component)") == 1
+    assert 'component = ""' in TAGS.decode()     # no chunk given: the guarded import does nothing
+    assert "if (component)" in tags
+
+
+def test_the_components_chunk_of_the_installed_streamlit_is_found():
+    """If Streamlit renames its components chunk, the early import silently stops: this test says so."""
+    name = _preload.component_chunk()
+    assert name and name.startswith("BidiComponent.") and name.endswith(".js")

@@ -14,6 +14,11 @@ script starts loading that bundle instead when the page opened is the Overview, 
 bundle only once that chart is drawn and the browser is idle (the other pages' charts still need it): on
 the Overview the full bundle's ~1 s of CPU would otherwise compete with the first chart. The middleware also
 serves the vendored basic bundle (immutable, gzip when accepted).
+
+On the Overview the script also imports, at the same moment, Streamlit's chunk for custom components (the
+light chart is one): Streamlit imports it only when the chart's message arrives, and fetching it then from
+a server busy running the page held the chart back by 0.2-0.6 s (bench/dashboard.py, with app.py sending
+the page before the sidebar).
 """
 from __future__ import annotations
 
@@ -26,12 +31,22 @@ def full_bundle_url(name: str | None) -> str | None:
     return f"./static/js/{name}" if name else None
 
 
-def plotly_chunk() -> str | None:
-    """File name of Streamlit's lazily loaded Plotly chart bundle, or None (another Streamlit layout)."""
+def _chunk(prefix: str) -> str | None:
+    """File name of Streamlit's lazily loaded chunk `prefix`.<hash>.js, or None (another Streamlit layout)."""
     import streamlit
     folder = Path(streamlit.__file__).parent / "static" / "static" / "js"
-    found = sorted(folder.glob("PlotlyChart.*.js"))
+    found = sorted(folder.glob(f"{prefix}.*.js"))
     return found[0].name if len(found) == 1 else None
+
+
+def plotly_chunk() -> str | None:
+    """File name of Streamlit's lazily loaded Plotly chart bundle, or None (another Streamlit layout)."""
+    return _chunk("PlotlyChart")
+
+
+def component_chunk() -> str | None:
+    """File name of Streamlit's lazily loaded chunk for st.components.v2 elements, or None."""
+    return _chunk("BidiComponent")
 
 
 # Run the import once the page's WebSocket is open (Streamlit has then asked the server for the page), not
@@ -42,7 +57,7 @@ def plotly_chunk() -> str | None:
 # FULL_AFTER_MS after connecting when no chart comes (nothing clustered yet).
 FULL_AFTER_MS = 10000
 _AFTER_CONNECT = """(function () {
-  var W = window.WebSocket, url = %(full)s, done = false, queued = false;
+  var W = window.WebSocket, url = %(full)s, component = %(component)s, done = false, queued = false;
   window.__nmLoadPlotly = %(loader)s;
   function full() { import(url).catch(function () {}); }
   function whenIdle() {
@@ -63,7 +78,11 @@ _AFTER_CONNECT = """(function () {
   function load() {
     if (done) { return; }
     done = true;
-    if (overview) { window.__nmLoadPlotly().catch(function () {}); later(); } else { full(); }
+    if (overview) {
+      window.__nmLoadPlotly().catch(function () {});
+      if (component) { import(component).catch(function () {}); }
+      later();
+    } else { full(); }
   }
   if (!W || typeof Proxy !== "function" || typeof Reflect !== "object") { return; }
   window.WebSocket = new Proxy(W, { construct: function (target, args, newTarget) {
@@ -74,17 +93,24 @@ _AFTER_CONNECT = """(function () {
 })();"""
 
 
-def preload_tags(name: str | None) -> bytes:
+def preload_tags(name: str | None, component: str | None = None) -> bytes:
     """The script tag for the bundle `name` ("" when there is none): on pages other than the Overview it
     adds a modulepreload of the bundle (fetch and compile it now) and runs it once connected; on the
-    Overview it loads the basic bundle once connected and this one when idle. Relative URLs, as
-    Streamlit's own tags are, so they resolve under a base URL path too."""
+    Overview it loads the basic bundle and imports the components chunk `component` (when given) once
+    connected, and this bundle when idle. Relative URLs, as Streamlit's own tags are, so they resolve
+    under a base URL path too."""
     if not name:
         return b""
     from views._light_plotly import loader_js
     url = full_bundle_url(name)
-    script = _AFTER_CONNECT % {"full": json.dumps(url), "loader": loader_js(url), "after": FULL_AFTER_MS}
+    script = _AFTER_CONNECT % {"full": json.dumps(url), "loader": loader_js(url), "after": FULL_AFTER_MS,
+                               "component": json.dumps(full_bundle_url(component) or "")}
     return f"<script>{script}</script>".encode()
+
+
+def installed_tags() -> bytes:
+    """preload_tags() for the chunks of the installed Streamlit: what the middleware adds to every page."""
+    return preload_tags(plotly_chunk(), component_chunk())
 
 
 class _Bundle:
@@ -122,7 +148,7 @@ class PlotlyPreload:
 
     def __init__(self, app, tags: bytes | None = None) -> None:
         self.app = app
-        self.tags = preload_tags(plotly_chunk()) if tags is None else tags
+        self.tags = installed_tags() if tags is None else tags
         from views._light_plotly import URL_PATH
         self.bundle, self.bundle_path = _Bundle(), URL_PATH
 

@@ -7,7 +7,7 @@ How a page gets its data::
     store = sh.get_store()                 # one Store per process (st.cache_resource)
     frame = sh.full_frame()                # all articles, cached on store.version()
     view, f = sh.filtered_frame()          # the sidebar filters (app.py) applied; f is a narratives.filters.Filters
-    if sh.empty_state(view, frame): st.stop()   # says what to do when there is nothing to show
+    if sh.empty_state(view, frame): sh.stop()   # says what to do when there is nothing to show; ends the page
     sh.chart_caption(view)                 # "N articles · M sources behind this chart"
     st.plotly_chart(fig, config=sh.plotly_config("topic_over_time"))
     sh.download_csv(table, "topic_over_time.csv", key="dl_tot")
@@ -23,6 +23,7 @@ import json
 import os
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -206,6 +207,19 @@ def after_write() -> None:
     _stats.clear()
 
 
+# ---------------------------------------------------------------- ending a page early
+class PageStopped(BaseException):
+    """Raised by stop(); app.py's page runner catches it. A BaseException, as Streamlit's own StopException
+    is, so that a page's `except Exception` never swallows it."""
+
+
+def stop() -> NoReturn:
+    """End the page here: the pages' st.stop(). st.stop() ends the whole script run, so app.py could not draw
+    the filter widgets after the page (it does, to send the page's first chart sooner), and Streamlit would
+    then drop the filters' state as stale. tests/test_app_pages.py checks that no page calls st.stop()."""
+    raise PageStopped
+
+
 # ---------------------------------------------------------------- filters
 def current_filters():
     """The sidebar filters as a narratives.filters.Filters (defaults when a key is not set yet)."""
@@ -303,10 +317,10 @@ def page_data():
     with the empty state when there is nothing to draw."""
     frame = full_frame()
     if empty_state(frame, frame):
-        st.stop()
+        stop()
     view, f = filtered_frame(frame)
     if empty_state(view):
-        st.stop()
+        stop()
     return frame, view, f
 
 

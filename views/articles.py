@@ -19,7 +19,7 @@ st.title("Articles")
 
 frame = sh.full_frame()
 if sh.empty_state(frame, frame):
-    st.stop()
+    sh.stop()
 
 # The open article: seeded once from the URL, then from row selection.
 if "art_open" not in st.session_state:

@@ -14,7 +14,7 @@ st.title("Overview")
 
 frame = sh.full_frame()
 if sh.empty_state(frame, frame):
-    st.stop()
+    sh.stop()
 view, f = sh.filtered_frame(frame)
 filtered = len(view) != len(frame)
 
@@ -33,7 +33,7 @@ if filtered:
     st.caption(f"Filtered view: {len(view):,} of {len(frame):,} stored articles (see the sidebar).")
 if view.empty:
     sh.empty_state(view)
-    st.stop()
+    sh.stop()
 
 # ------------------------------------------------------------------ topics
 labels = sh.topic_labels()

@@ -41,7 +41,7 @@ def _raw_id(key: str) -> str | None:
 # ------------------------------------------------------------------ data
 frame = sh.full_frame()
 if sh.empty_state(frame, frame):
-    st.stop()
+    sh.stop()
 view, f = sh.filtered_frame(frame)
 known = set(frame["id"].astype(int).tolist())
 
@@ -64,7 +64,7 @@ options = list(dict.fromkeys(linked + newest["id"].astype(int).tolist()[:MAX_OPT
 if not options:
     st.info("No articles match the current filters. Widen the filters in the sidebar, or open a pair "
             "from the Articles page.")
-    st.stop()
+    sh.stop()
 
 meta = frame.set_index("id")
 
@@ -96,7 +96,7 @@ with st.expander("Find article ids", expanded=a_id is None or b_id is None):
 
 if a_id is None or b_id is None:
     st.info("Pick two articles to compare (or open a pair from the Articles page with **Compare side by side**).")
-    st.stop()
+    sh.stop()
 if a_id == b_id:
     st.info("Both sides show the same article: pick a different one for B.")
 
@@ -116,7 +116,7 @@ def _align(url: str, ver: str, a: int, b: int):
 art_a, art_b, al = _align(sh.get_store().url, sh.version(), int(a_id), int(b_id))
 if al is None:
     st.warning("One of these articles was deleted a moment ago; pick another one.", icon=":material/link_off:")
-    st.stop()
+    sh.stop()
 
 n_same = sum(p.kind == "same" for p in al.pairs)
 n_para = len(al.pairs) - n_same

@@ -87,7 +87,7 @@ def _topic_name(k) -> str:
 if dated.empty:
     st.info(f"None of the {len(view):,} filtered articles has a publication date, so there is no timeline. "
             "Add dates on the Articles page (edit) or give a batch date when uploading.")
-    st.stop()
+    sh.stop()
 
 dated["period"] = dated["published"].dt.to_period(PERIOD[f.granularity]).dt.start_time
 dated["Topic"] = dated["topic"].map(_topic_name)

@@ -13,7 +13,7 @@ st.title("Topics")
 
 frame = sh.full_frame()
 if sh.empty_state(frame, frame):
-    st.stop()
+    sh.stop()
 store = sh.get_store()
 topics = sorted(sh.clusters("topic"), key=lambda c: -c.size)
 stances = sh.clusters("stance")

@@ -18,7 +18,7 @@ from views import _shared as sh
 st.title("Upload articles")
 
 if not sh.edit_gate("upload articles", key="up_signin"):
-    st.stop()
+    sh.stop()
 
 FORMATS = ["txt", "md", "html", "htm", "csv", "tsv", "xlsx", "json", "jsonl", "pdf", "docx", "zip"]
 st.caption("Text, HTML, PDF, Word, CSV/Excel/JSON (one article per row) or a zip of those. "
@@ -49,7 +49,7 @@ if report:
 if not files:
     if not report:
         st.info("Choose one or more files above. You will see a preview to check and correct before saving.")
-    st.stop()
+    sh.stop()
 
 # ------------------------------------------------------------------ server-side caps
 too_big = [(f.name, f.size) for f in files if f.size > config.MAX_FILE_BYTES]
@@ -61,9 +61,9 @@ for name, size in too_big:
 if total > config.MAX_BATCH_BYTES:
     st.error(f"This batch is {total / config.MB:.0f} MB, over the {config.MAX_BATCH_BYTES // config.MB} MB limit. "
              "Upload it in smaller batches.")
-    st.stop()
+    sh.stop()
 if not good:
-    st.stop()
+    sh.stop()
 
 
 @st.cache_data(show_spinner="Reading files…", max_entries=4)
@@ -82,7 +82,7 @@ try:
     parsed = _parse(payload, digest, batch_source, batch_date)
 except Exception as exc:  # read_batch should never raise; still no traceback in the UI
     st.error(f"Could not read this batch: {sh.md_escape(exc, 200)}")
-    st.stop()
+    sh.stop()
 
 articles, rows = [], []
 for pf in parsed:

@@ -227,8 +227,8 @@ def test_plotly_bundle_is_fetched_before_any_chart_is_sent(ctx):
     (no error, no stray text), and the tags are exactly the constant ones."""
     with urllib.request.urlopen(ctx.base + "/upload", timeout=10) as r:
         html = r.read().decode()
-    from views._preload import plotly_chunk, preload_tags
-    assert html.count(preload_tags(plotly_chunk()).decode()) == 1   # the constant script, once
+    from views._preload import installed_tags
+    assert html.count(installed_tags().decode()) == 1   # the constant script, once
     context = ctx.page.context.browser.new_context()   # an empty cache: every fetch is a request to see
     try:
         page = context.new_page()
