@@ -214,9 +214,10 @@ class PageStopped(BaseException):
 
 
 def stop() -> NoReturn:
-    """End the page here: the pages' st.stop(). st.stop() ends the whole script run, so app.py could not draw
-    the filter widgets after the page (it does, to send the page's first chart sooner), and Streamlit would
-    then drop the filters' state as stale. tests/test_app_pages.py checks that no page calls st.stop()."""
+    """End the page here: the pages' st.stop(). st.stop() ends the whole script run, and every element after
+    it: app.py, which draws the filter widgets after the page (to send the page's first chart sooner), could
+    not draw them, and an empty-state page would show no filters to widen. tests/test_app_pages.py checks
+    that no page calls st.stop()."""
     raise PageStopped
 
 
