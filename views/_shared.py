@@ -520,6 +520,13 @@ def warm_up() -> int:
     cache (from the parquet copy when there is one) and fills the sidebar's caches; returns the number of
     articles. Only an optimisation: on any failure the first script run does the work itself.
     """
+    # Streamlit's once-per-process check on the first element, first: is_repl() reads the source of every
+    # frame on the stack and resolves the file of every loaded module, 76 ms here with Streamlit's ~800
+    # modules, 109 ms after the imports below (~1,350); it prints nothing under `streamlit run`
+    from streamlit import delta_generator
+    first_element_check = getattr(delta_generator, "_maybe_print_use_warning", None)
+    if first_element_check is not None:
+        first_element_check()
     import plotly.graph_objects as go
 
     url = config.default_db_url()
@@ -531,16 +538,11 @@ def warm_up() -> int:
     _clusters(url, ver, "topic")   # cache_data: needs the runtime (server_app.py starts us once it runs)
     _clusters(url, ver, "stance")
     # what the Overview's first run would do once per process: import its modules, register the light
-    # chart component, and Streamlit's once-per-process check on the first element (is_repl() reads the
-    # source of every frame on the stack: 50-110 ms, printing nothing under `streamlit run`)
+    # chart component
     import plotly.colors  # noqa: F401
     import plotly.io  # noqa: F401
 
     from narratives import filters  # noqa: F401
     from views import _light_plotly
     _light_plotly.component()
-    from streamlit import delta_generator
-    first_element_check = getattr(delta_generator, "_maybe_print_use_warning", None)
-    if first_element_check is not None:
-        first_element_check()
     return n
