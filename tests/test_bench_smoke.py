@@ -34,7 +34,7 @@ def test_scale_then_dashboard_print_their_figures(bench_env):
     for stage in ("ingest", "ours", "peer", "speed-up", "+100 new"):
         assert f"n=    300 {stage}" in out, out
     assert "articles/s" in out and "NMI" in out and "peak" in out
-    assert "cores" in out and "python probe sum(range(10**6))" in out   # which host the figures came from
+    assert "cores" in out and "python probe sum(range(10**6))" in out and "import pandas" in out   # which host
     assert "100/100 assigned" in out or "assigned)" in out
     db = f"sqlite:///{Path(bench_env['NARRATIVES_BENCH_CACHE']) / 'store_300.db'}"
     out = _run(["bench/dashboard.py", "--db", db, "--changes", "3", "--starts", "2"], bench_env)
