@@ -17,8 +17,9 @@ serves the vendored basic bundle (immutable, gzip when accepted).
 
 On the Overview the script also imports, at the same moment, Streamlit's chunk for custom components (the
 light chart is one): Streamlit imports it only when the chart's message arrives, and fetching it then from
-a server busy running the page held the chart back by 0.2-0.6 s (bench/dashboard.py, with app.py sending
-the page before the sidebar).
+a server busy running the rest of the page held the chart back: with app.py sending the page before the
+sidebar, importing it early took ~0.4 s off the median first chart (bench/dashboard.py; README
+"Performance").
 """
 from __future__ import annotations
 
