@@ -40,3 +40,18 @@ def test_no_page_relies_on_streamlit_magic():
                     isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
                 bare.append(f"{path.name}:{node.lineno}")
     assert not bare, bare
+
+
+def test_the_collector_is_off_during_start_up_and_back_on_frozen_after_the_warm_up():
+    """scripts/serve.py switches Python's cyclic collector off before any import; server_app's
+    collector_back_on() (run when the warm-up ends, or by a safety timer) freezes what was loaded and switches
+    it on again, once."""
+    code = ("import gc, runpy, sys; sys.argv = ['x'];"
+            "s = runpy.run_path('scripts/serve.py', run_name='not_main'); off = not gc.isenabled();"
+            "g = runpy.run_path('scripts/server_app.py'); before = gc.get_freeze_count();"
+            "g['collector_back_on'](); frozen = gc.get_freeze_count(); on = gc.isenabled();"
+            "g['collector_back_on'](); again = gc.get_freeze_count();"
+            "print(off, on, frozen > before + 10000, again == frozen, g['GC_BACK_AFTER_S'] > 0)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True", "True", "True", "True"], out.stdout
