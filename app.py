@@ -178,11 +178,11 @@ def _run_page(pg) -> None:
 
 pg = st.navigation(_pages())
 sh.follow_goto()
-options = _sidebar_options()
-for note in _check_params(options[0], sorted(options[1]), sorted(options[2])):
+sources, topics, stances = _sidebar_options()
+for note in _check_params(sources, sorted(topics), sorted(stances)):
     st.warning(note, icon=":material/link_off:")
 if _link_filters_pending():
-    _sidebar(*options)
+    _sidebar(sources, topics, stances)
     _run_page(pg)
 else:
     # The page first, then the filter widgets: the browser gets (and starts drawing) the page's first chart
@@ -193,4 +193,4 @@ else:
     try:
         _run_page(pg)
     finally:
-        _sidebar(*options)
+        _sidebar(sources, topics, stances)

@@ -236,7 +236,7 @@ def test_overview_stance_mix_colours_by_position(seeded_app, seeded_db):
 
 def test_no_page_calls_st_stop():
     """Pages end early with sh.stop(): st.stop() would end app.py's run too, before it draws the filter
-    widgets after the page, and Streamlit would then drop the filters' state as stale."""
+    widgets after the page, so the page would show no filters."""
     import ast
     from pathlib import Path
     calls = []
