@@ -116,49 +116,61 @@ def is_boilerplate(line: str) -> bool:
     return bool(_BOILER_RE.match(s)) or md.date_only_line(s) is not None
 
 
+_SEPARATOR_CHARS = frozenset("-|•»·–—_=*")   # what a _SEPARATOR_RE line starts with (once stripped)
+
+
 def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
-    """Drop boilerplate lines; keep story lines unchanged and in order."""
+    """Drop boilerplate lines; keep story lines unchanged and in order.
+
+    Called for every article: each line's shape (link item, sentence ending) is worked out once, and the
+    cheap length and first-character tests run before the regexes (the same outcome as the plain rules)."""
     keep = [ln.rstrip() for ln in lines]
     drop = [False] * len(keep)
-    nonempty = [i for i, ln in enumerate(keep) if ln.strip()]
+    nonempty = [i for i, ln in enumerate(keep) if ln]   # rstripped: empty exactly when blank
     title_n = _norm(title) if title else None
     title_max = 2 * len(title_n) + 20 if title_n else 0
     tail = set(nonempty[-6:])
     head = set(nonempty[:4])
+    long_start, boiler, date_only = _LONG_BOILER_START.match, _BOILER_RE.match, md.date_only_line
     for i in nonempty:
-        s = keep[i].strip()
+        s = keep[i].lstrip()
         if i in head and (md.BYNAME_RE.match(s) or md.byline_date(s)):
             drop[i] = True   # "By Jane Doe", "By Jane Doe | Nov 15, 2024" under the headline
             continue
-        if (is_boilerplate(s) or (title_n and len(s) <= title_max and _norm(s) == title_n)
-                or _SEPARATOR_RE.match(s)):
-            drop[i] = True
-        elif i in tail and len(s) < 400 and md.WRITER_RE.match(s):
+        n = len(s)
+        if ((n <= 200 or n <= 450 and long_start(s)) and (boiler(s) or n <= 90 and date_only(s) is not None)
+                or (title_n and n <= title_max and _norm(s) == title_n)
+                or s[0] in _SEPARATOR_CHARS and _SEPARATOR_RE.match(s)):
+            drop[i] = True   # is_boilerplate(s), a repeat of the title, a separator line
+        elif i in tail and n < 400 and md.WRITER_RE.match(s):
             drop[i] = True   # "Zachary Evans is a news writer for National Review Online. ..."
     # Runs of >= 3 link-list items ("Headline -") anywhere, with the list's last item (which has no
     # separator after it) when it is headline-shaped and ends the run.
-    run: list[int] = []
-    for i in nonempty + [None]:
-        if i is not None and (_is_link_item(keep[i]) or (run and drop[i])):
-            run.append(i)
-            continue
-        if run and sum(1 for j in run if _is_link_item(keep[j])) >= 3:
-            for j in run:
-                drop[j] = True
-            if i is not None and _is_headline(keep[i]) and not is_sentence(keep[i]):
-                drop[i] = True
-        run = []
+    link = {i for i in nonempty if _is_link_item(keep[i])}
+    if len(link) >= 3:
+        run: list[int] = []
+        for i in nonempty + [None]:
+            if i is not None and (i in link or (run and drop[i])):
+                run.append(i)
+                continue
+            if run and sum(1 for j in run if j in link) >= 3:
+                for j in run:
+                    drop[j] = True
+                if i is not None and _is_headline(keep[i]) and not is_sentence(keep[i]):
+                    drop[i] = True
+            run = []
     # An unrelated headline dropped into the body: headline-shaped, between story lines, and sharing
     # no content word with the rest of the story (real sub-headings repeat the story's vocabulary).
     # Only an isolated line counts (story paragraphs on both sides): consecutive such lines are a list
     # (fixtures, nominees, a line-up) that belongs to the story.
     remaining = [i for i in nonempty if not drop[i]]
+    sentence = [is_sentence(keep[i]) for i in remaining]
     candidates = [i for k, i in enumerate(remaining[1:-1], start=1)
-                  if not is_sentence(keep[i]) and _is_headline(keep[i]) and not keep[i].isupper()
-                  and is_sentence(keep[remaining[k - 1]]) and is_sentence(keep[remaining[k + 1]])]
+                  if not sentence[k] and sentence[k - 1] and sentence[k + 1]
+                  and _is_headline(keep[i]) and not keep[i].isupper()]
     if candidates:
         # Substring test against the lower-cased story: looser than word matching, so it drops less.
-        body = "\n".join(keep[i] for i in remaining if is_sentence(keep[i])).lower()
+        body = "\n".join(keep[i] for i, sent in zip(remaining, sentence) if sent).lower()
         for i in candidates:
             words = _content_words(keep[i])
             if body and len(words) >= 4 and not any(w in body for w in words):
