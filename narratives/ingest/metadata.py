@@ -47,6 +47,7 @@ BYNAME_RE = re.compile(r"^\s*[Bb]y\s+[A-Z][\w.'’-]*(?:\s+(?:and\s+)?[A-Z][\w.'
 
 _SRC_TOKEN = r"[A-Z](?:[\w&'’-]|\.(?=\w))*"
 ORIGINAL_SOURCE_RE = re.compile(r"^\s*(?:original\s+)?source\s*:\s*(?P<src>\S.{0,150}?)\s*$", re.I)
+_SOURCE_FIRST = frozenset("oOsS\u017f")   # how a stripped ORIGINAL_SOURCE_RE line starts (ſ matches s under re.I)
 WRITER_RE = re.compile(
     r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4}\s+is\s+(?:an?|the)\s+(?:[\w'’-]+\s+){0,4}?"
     r"(?:writer|reporter|correspondent|editor|journalist|columnist|contributor|producer|anchor|fellow|intern)"
@@ -150,9 +151,14 @@ def _maybe_date(line: str) -> bool:
     return len(_NUM_RE.findall(line)) >= 2
 
 
-def find_published(lines: list[str]) -> date | None:
+def stripped_lines(lines: list[str]) -> list[str]:
+    """The non-blank lines, stripped: what the find_* functions scan (pass it as `stripped` to share it)."""
+    return [s for s in map(str.strip, lines) if s]
+
+
+def find_published(lines: list[str], *, stripped: list[str] | None = None) -> date | None:
     """Publication date from a date line / byline near the top, or "Published in X, <date>" at the end."""
-    non_empty = [ln.strip() for ln in lines if ln.strip()]
+    non_empty = stripped_lines(lines) if stripped is None else stripped
     top = non_empty[:10]
     for ln in top:
         found = date_only_line(ln) or byline_date(ln)
@@ -222,17 +228,17 @@ def _clean_source(src: str) -> str | None:
     return src or None
 
 
-def find_source(lines: list[str]) -> tuple[str | None, str | None]:
+def find_source(lines: list[str], *, stripped: list[str] | None = None) -> tuple[str | None, str | None]:
     """(publishing outlet, url) from "Original Source:", "Published in X", a writer bio or a sign-off.
 
     Only lines with these shapes count; an outlet named inside a sentence ("According to Dawn News")
     is a cited source, not the publisher.
     """
-    non_empty = [ln.strip() for ln in lines if ln.strip()]
+    non_empty = stripped_lines(lines) if stripped is None else stripped
     tail = non_empty[-12:]
     for ln in non_empty:
-        m = ORIGINAL_SOURCE_RE.match(ln)
-        if m and len(ln) <= 160:
+        m = ln[0] in _SOURCE_FIRST and len(ln) <= 160 and ORIGINAL_SOURCE_RE.match(ln)
+        if m:
             src = m.group("src").strip().rstrip(".")
             if re.match(r"^https?://", src, re.I):
                 src = src.split()[0].rstrip(".,;")   # "Source: http://www.yale.edu [2]": the URL, not the note
@@ -255,9 +261,9 @@ def find_source(lines: list[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def find_url(lines: list[str]) -> str | None:
+def find_url(lines: list[str], *, stripped: list[str] | None = None) -> str | None:
     """A line that is just a URL (or "URL: ...") in the first or last lines."""
-    non_empty = [ln.strip() for ln in lines if ln.strip()]
+    non_empty = stripped_lines(lines) if stripped is None else stripped
     for ln in non_empty[:5] + non_empty[-5:]:
         m = URL_RE.match(ln)
         if m:

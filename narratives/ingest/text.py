@@ -57,11 +57,12 @@ def article_from_text(text: str, file_name: str, *, title: str | None = None, so
         if found and any(ln.strip() for ln in lines[idx + 1:]):   # a lone line is the story, not a title
             title, detected = found, True
             lines = lines[idx + 1:]          # lines above the headline are page furniture
+    stripped = md.stripped_lines(all_lines)   # scanned by the three finders below: stripped once
     if published is None:
-        published = md.find_published(all_lines)
-    found_source, found_url = md.find_source(all_lines)
+        published = md.find_published(all_lines, stripped=stripped)
+    found_source, found_url = md.find_source(all_lines, stripped=stripped)
     source = source or found_source
-    url = url or found_url or md.find_url(all_lines)
+    url = url or found_url or md.find_url(all_lines, stripped=stripped)
     body_lines = clean_lines(lines, title)
     if url:
         body_lines = [ln for ln in body_lines if ln.strip() != url]
