@@ -25,9 +25,22 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def pool_kwargs() -> dict:
-    """initializer/initargs for ProcessPoolExecutor or multiprocessing.Pool workers forked from here."""
-    return {"initializer": die_with_parent, "initargs": (os.getpid(),)}
+def init_worker(parent_pid: int, nice: int = 0) -> None:
+    """Worker initializer: die_with_parent, then lower the worker's CPU priority by `nice` (if allowed)."""
+    die_with_parent(parent_pid)
+    if nice:
+        try:
+            os.nice(nice)
+        except (OSError, AttributeError):   # not permitted / not POSIX: run at the parent's priority
+            pass
+
+
+def pool_kwargs(nice: int = 0) -> dict:
+    """initializer/initargs for ProcessPoolExecutor or multiprocessing.Pool workers forked from here.
+
+    `nice` > 0 runs the workers at a lower priority than this process: for a pipeline whose one consumer
+    here is the bottleneck (ingest's database writer), so it is not left waiting for a core."""
+    return {"initializer": init_worker, "initargs": (os.getpid(), nice)}
 
 
 def fork_pool(processes: int):

@@ -58,3 +58,29 @@ def test_workers_end_when_the_parent_is_killed(tmp_path, use):
         assert not left, f"workers {left} outlived their parent"
     else:
         assert left == workers, "control: without the initializer the workers stay"
+
+
+def _niceness(_):
+    return os.nice(0)
+
+
+def test_workers_can_run_at_a_lower_priority():
+    """pool_kwargs(nice=n): the workers run n steps nicer than the parent (ingest's writer keeps a core)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from narratives.forking import pool_kwargs
+    base = os.nice(0)
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(2, mp_context=ctx, **pool_kwargs(nice=3)) as ex:
+        niced = set(ex.map(_niceness, range(4)))
+    with ProcessPoolExecutor(2, mp_context=ctx, **pool_kwargs()) as ex:
+        plain = set(ex.map(_niceness, range(4)))
+    assert niced == {min(base + 3, 19)} and plain == {base} and os.nice(0) == base
+
+
+def test_ingest_workers_are_niced():
+    from narratives import ingest
+    assert ingest.WORKER_NICE > 0
+    with ingest._pool(2) as ex:
+        assert set(ex.map(_niceness, range(4))) == {min(os.nice(0) + ingest.WORKER_NICE, 19)}
