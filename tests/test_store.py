@@ -242,3 +242,27 @@ def test_store_with_an_older_full_text_index_is_reindexed_once(tmp_path):
         ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").scalar()
     assert "detail=column" in ddl
     assert store.search("traffickers") == before and before and set(before) <= set(ids)
+
+
+def test_fts_settings_are_set_once_and_kept(tmp_path):
+    """New stores get the FTS5 settings; an existing store without them gets them when opened; a value
+    changed by hand is left alone."""
+    import sqlite3
+
+    from narratives.store import _FTS_CONFIG
+    db = tmp_path / "n.db"
+    Store(f"sqlite:///{db}").close()
+    conn = sqlite3.connect(db)
+    assert dict(conn.execute("SELECT k, v FROM articles_fts_config WHERE k != 'version'").fetchall()) == _FTS_CONFIG
+    conn.execute("DELETE FROM articles_fts_config WHERE k = 'hashsize'")   # a store from before hashsize
+    conn.execute("UPDATE articles_fts_config SET v = 12 WHERE k = 'automerge'")
+    conn.commit()
+    conn.close()
+    s = Store(f"sqlite:///{db}")
+    s.add_articles(_sample_articles())
+    assert s.search("China")
+    s.close()
+    conn = sqlite3.connect(db)
+    got = dict(conn.execute("SELECT k, v FROM articles_fts_config").fetchall())
+    conn.close()
+    assert got["hashsize"] == _FTS_CONFIG["hashsize"] and got["automerge"] == 12
