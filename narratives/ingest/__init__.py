@@ -326,7 +326,8 @@ def _parse_whole_batch(files: list, source, published, workers: int):
 
 
 def _parsed_chunks(files, source, published, workers: int | None):
-    """(parsed files, fingerprints or None, files still to parse) per chunk, in input order.
+    """(parsed files, fingerprints or None, files still to parse, whether every file has been handed out)
+    per chunk, in input order.
 
     Batches under PARALLEL_MIN_FILES are parsed here; up to SERIAL_MAX_FILES they are parsed in workers and
     stored as one chunk (exactly read_batch's outcome: _parse_whole_batch). Larger ones stream: chunks of
@@ -342,10 +343,10 @@ def _parsed_chunks(files, source, published, workers: int | None):
     workers = min(4, os.cpu_count() or 2) if workers is None else workers
     if len(head) < PARALLEL_MIN_FILES or workers < 1:
         files_all = head if len(head) <= SERIAL_MAX_FILES else itertools.chain(head, it)
-        yield read_batch(_resolve(files_all), source=source, published=published), None, 0
+        yield read_batch(_resolve(files_all), source=source, published=published), None, 0, True
         return
     if len(head) <= SERIAL_MAX_FILES:
-        yield (*_parse_whole_batch(head, source, published, workers), 0)
+        yield (*_parse_whole_batch(head, source, published, workers), 0, True)
         return
     from collections import deque
     chain = itertools.chain(head, it)
@@ -370,7 +371,7 @@ def _parsed_chunks(files, source, published, workers: int | None):
                 parsed, fps = _parse_chunk(chunk, source, published)
             del chunk
             more = more and submit()
-            yield parsed, fps, sum(len(c) for c, _ in pending) + (1 if more else 0)
+            yield parsed, fps, sum(len(c) for c, _ in pending) + (1 if more else 0), not more
 
 
 def ingest_files(store, files, *, source: str | None = None, published: date | str | None = None,
@@ -435,7 +436,7 @@ def ingest_files(store, files, *, source: str | None = None, published: date | s
                     result.file_name = n
                 emit(result)
 
-    for parsed, fps, files_ahead in _parsed_chunks(files, source, batch_date, workers):
+    for parsed, fps, files_ahead, last_submitted in _parsed_chunks(files, source, batch_date, workers):
         ahead[0] = files_ahead
         n0 = len(items)
         for k, pf in enumerate(parsed):
@@ -444,7 +445,9 @@ def ingest_files(store, files, *, source: str | None = None, published: date | s
             for j, article in enumerate(pf.articles):
                 items.append((article.file_name or pf.file_name, article, fps[k][j] if fps else None))
         known[0] += len(items) - n0
-        drain(False)
+        # once every file is with a worker, store each chunk as it comes instead of waiting for a whole
+        # group: the writer's last group, which nothing else overlaps, is then one chunk (~0.15 s less)
+        drain(last_submitted)
     ahead[0] = 0
     drain(True)
     return results
