@@ -44,3 +44,12 @@ def test_scale_then_dashboard_print_their_figures(bench_env):
     assert out.count("that start: browser clock") == 2
     assert "python probe sum(range(10**6))" in out
     assert "WARNING" not in out
+
+
+def test_fts_settings_prints_a_line_per_setting(bench_env):
+    out = _run(["bench/fts_settings.py", "--n", "300", "--settings", "automerge=8;automerge=8,hashsize=8388608"],
+               bench_env)
+    assert 'python bench/fts_settings.py --n 300 --settings "automerge=8;automerge=8,hashsize=8388608"' in out
+    lines = [line for line in out.splitlines() if "CPU ms/article" in line]
+    assert len(lines) == 2 and "hashsize=8388608" in lines[1] and "ranked search" in lines[0], out
+    assert "python probe sum(range(10**6))" in out
