@@ -4,19 +4,10 @@ import sqlite3
 import time
 from pathlib import Path
 
+from test_store import _sample_articles as _articles
+
 from narratives.checkpoint import BackgroundCheckpointer
-from narratives.records import Article
 from narratives.store import Store
-
-SAMPLE = sorted((Path(__file__).resolve().parents[1] / "data").glob("*.txt"))
-
-
-def _articles():
-    out = []
-    for p in SAMPLE:
-        text = p.read_text(encoding="utf-8")
-        out.append(Article(title=text.strip().splitlines()[0][:120], text=text, file_name=p.name))
-    return out
 
 
 def _wait(cond, timeout=15.0):
