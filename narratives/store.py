@@ -453,7 +453,7 @@ class Store:
 
     def add_articles(self, articles_: list[Article], *, group: int = 1000,
                      on_result: Callable[[int, IngestResult], None] | None = None,
-                     fingerprints: list[tuple[str, bytes] | None] | None = None) -> list[IngestResult]:
+                     fingerprints: list[tuple | None] | None = None) -> list[IngestResult]:
         """Store many articles with the outcome of add_article one by one, at a fraction of the cost.
 
         Why: one transaction + commit per article is ~90 % of ingest time. Here `group` articles share
@@ -466,8 +466,9 @@ class Store:
         duplicates inside a group are found like across groups (hash and LSH band rows of the transaction's
         own articles are visible to it). on_result(index in articles_, result) is called only after the
         article's group committed, so "reported stored" still means committed. `fingerprints` (optional,
-        one (content hash, signature) per article, from dedupe.fingerprint of its text) skips recomputing
-        them (ingest computes them in worker processes). Returns one result per article, in order.
+        one (content hash, signature) per article, from dedupe.fingerprint of its text, optionally with the
+        signature's dedupe.band_keys as a third item) skips recomputing them (ingest computes them in
+        worker processes, off the writer's serial path). Returns one result per article, in order.
         """
         articles_ = list(articles_)
         prepared: list[dict | None] = [None] * len(articles_)
@@ -495,12 +496,13 @@ class Store:
         return results  # type: ignore[return-value]
 
     @staticmethod
-    def _prepare(article: Article, fp: tuple[str, bytes] | None = None) -> dict:
+    def _prepare(article: Article, fp: tuple | None = None) -> dict:
         text = article.text or ""
-        chash, sig = fp if fp else dedupe.fingerprint(text)
+        chash, sig = fp[:2] if fp else dedupe.fingerprint(text)
+        keys = fp[2] if fp and len(fp) > 2 else dedupe.band_keys_of(sig)
         published = article.published.date() if isinstance(article.published, datetime) else article.published
         return {"name": article.file_name or (article.title or "article")[:60], "text": text, "hash": chash,
-                "sig": sig, "title": (article.title or "").strip(),
+                "sig": sig, "keys": keys, "title": (article.title or "").strip(),
                 "source": (article.source or "").strip() or None, "published": published}
 
     def _add_group(self, articles_, prepared, part, results, fingerprints=None, *, savepoints: bool) -> bool:
@@ -529,7 +531,7 @@ class Store:
                                 results[i] = IngestResult(p["name"], "duplicate", title=p["title"] or None,
                                                           duplicate_of=dup)
                                 continue
-                            keys = dedupe.band_keys_of(p["sig"])
+                            keys = p["keys"]
                             near = self._near(conn, p["sig"], keys)
                             now = _now()
                             a = articles_[i]

@@ -281,12 +281,15 @@ WORKER_NICE = 10
 
 
 def _parse_chunk(files: list, source, published, strip_repeated: bool = True
-                 ) -> tuple[list[ParsedFile], list[list[tuple[str, bytes]]]]:
-    """read_batch on one chunk plus each article's (content hash, MinHash signature): a worker's job."""
+                 ) -> tuple[list[ParsedFile], list[list[tuple[str, bytes, list[int]]]]]:
+    """read_batch on one chunk plus each article's (content hash, MinHash signature, LSH band keys): a
+    worker's job (the band keys too: they would otherwise cost the writer, the serial step, ~14 us each)."""
     from .. import dedupe
     parsed = read_batch(_resolve(files), source=source, published=published, strip_repeated=strip_repeated)
-    fps = iter(dedupe.fingerprints([a.text or "" for pf in parsed for a in pf.articles]))
-    return parsed, [[next(fps) for _ in pf.articles] for pf in parsed]
+    fps = dedupe.fingerprints([a.text or "" for pf in parsed for a in pf.articles])
+    keys = dedupe.band_keys([sig for _, sig in fps])
+    it = iter([(h, sig, k) for (h, sig), k in zip(fps, keys)])
+    return parsed, [[next(it) for _ in pf.articles] for pf in parsed]
 
 
 def _pool(workers: int):
