@@ -384,14 +384,14 @@ def ingest_files(store, files, *, source: str | None = None, published: date | s
 
     Each article is still all-or-nothing (Store.add_articles: one transaction per group, a savepoint per
     article when one fails), which is several times faster than a commit per article. Batches of more than
-    SERIAL_MAX_FILES files are parsed and fingerprinted in `workers` processes (default: cores - 1) while
-    earlier articles are stored (see _parsed_chunks). progress(done, total, result) is called for every
+    SERIAL_MAX_FILES files are parsed and fingerprinted in `workers` processes (default: one a core, at
+    most 4) while earlier articles are stored (see _parsed_chunks). progress(done, total, result) is called for every
     article and every failed file or row, an article only once its group committed; for a streamed batch
     `total` counts the files not yet parsed as one item each until they are.
     """
     batch_date = _as_date(published)   # once, not per chunk
     results: list[IngestResult] = []
-    items: list[tuple[str, Article | str, tuple[str, bytes] | None]] = []   # parsed, not yet stored
+    items: list[tuple[str, Article | str, tuple | None]] = []   # parsed, not yet stored (fingerprint or None)
     ahead, known = [0], [0]   # files not yet parsed, items (articles + failures) parsed so far
     batch = getattr(store, "add_articles", None)
 
