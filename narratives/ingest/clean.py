@@ -44,7 +44,8 @@ _BOILERPLATE = [
 ]
 _BOILER_RE = re.compile(r"^\W{0,3}(?:" + "|".join(_BOILERPLATE) + r")\W{0,3}$", re.I)
 _LINK_SEPARATORS = frozenset("-|•»·–")
-_SEPARATOR_RE = re.compile(r"^\s*[-|•»·–—_=*]+\s*$")
+_SEPARATORS = "-|•»·–—_=*"   # a line of nothing but these is a separator (a stripped one starts with one)
+_SEPARATOR_RE = re.compile(r"^\s*[" + re.escape(_SEPARATORS) + r"]+\s*$")
 _SENTENCE_END_RE = re.compile(r"[.!?…:;][\"”’')\]]*$|[\"”’]$")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _STOP = frozenset(
@@ -116,14 +117,11 @@ def is_boilerplate(line: str) -> bool:
     return bool(_BOILER_RE.match(s)) or md.date_only_line(s) is not None
 
 
-_SEPARATOR_CHARS = frozenset("-|•»·–—_=*")   # what a _SEPARATOR_RE line starts with (once stripped)
-
-
 def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
     """Drop boilerplate lines; keep story lines unchanged and in order.
 
     Called for every article: each line's shape (link item, sentence ending) is worked out once, and the
-    cheap length and first-character tests run before the regexes (the same outcome as the plain rules)."""
+    cheap first-character test runs before the separator regex (the same outcome as the plain rules)."""
     keep = [ln.rstrip() for ln in lines]
     drop = [False] * len(keep)
     nonempty = [i for i, ln in enumerate(keep) if ln]   # rstripped: empty exactly when blank
@@ -131,17 +129,15 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
     title_max = 2 * len(title_n) + 20 if title_n else 0
     tail = set(nonempty[-6:])
     head = set(nonempty[:4])
-    long_start, boiler, date_only = _LONG_BOILER_START.match, _BOILER_RE.match, md.date_only_line
     for i in nonempty:
         s = keep[i].lstrip()
         if i in head and (md.BYNAME_RE.match(s) or md.byline_date(s)):
             drop[i] = True   # "By Jane Doe", "By Jane Doe | Nov 15, 2024" under the headline
             continue
         n = len(s)
-        if ((n <= 200 or n <= 450 and long_start(s)) and (boiler(s) or n <= 90 and date_only(s) is not None)
-                or (title_n and n <= title_max and _norm(s) == title_n)
-                or s[0] in _SEPARATOR_CHARS and _SEPARATOR_RE.match(s)):
-            drop[i] = True   # is_boilerplate(s), a repeat of the title, a separator line
+        if (is_boilerplate(s) or (title_n and n <= title_max and _norm(s) == title_n)
+                or s[0] in _SEPARATORS and _SEPARATOR_RE.match(s)):
+            drop[i] = True   # a boilerplate phrase, a repeat of the title, a separator line
         elif i in tail and n < 400 and md.WRITER_RE.match(s):
             drop[i] = True   # "Zachary Evans is a news writer for National Review Online. ..."
     # Runs of >= 3 link-list items ("Headline -") anywhere, with the list's last item (which has no
