@@ -499,7 +499,7 @@ class Store:
     def _prepare(article: Article, fp: tuple | None = None) -> dict:
         text = article.text or ""
         chash, sig = fp[:2] if fp else dedupe.fingerprint(text)
-        keys = fp[2] if fp and len(fp) > 2 else dedupe.band_keys_of(sig)
+        keys = fp[2] if fp and len(fp) > 2 else None   # None: computed in _add_group, for non-duplicates only
         published = article.published.date() if isinstance(article.published, datetime) else article.published
         return {"name": article.file_name or (article.title or "article")[:60], "text": text, "hash": chash,
                 "sig": sig, "keys": keys, "title": (article.title or "").strip(),
@@ -531,7 +531,7 @@ class Store:
                                 results[i] = IngestResult(p["name"], "duplicate", title=p["title"] or None,
                                                           duplicate_of=dup)
                                 continue
-                            keys = p["keys"]
+                            keys = p["keys"] if p["keys"] is not None else dedupe.band_keys_of(p["sig"])
                             near = self._near(conn, p["sig"], keys)
                             now = _now()
                             a = articles_[i]
