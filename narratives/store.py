@@ -181,15 +181,26 @@ def _phrase_query(query: str) -> tuple[str, list[list[str]]]:
 
 @functools.lru_cache(maxsize=64)
 def _phrase_patterns(spec: str) -> list[re.Pattern]:
-    return [re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])", re.I)
+    # No look-behind for the word boundary before the phrase: a pattern that starts with one is tried at
+    # every position of the text (4x slower over 6,800-character texts); _found checks that boundary.
+    return [re.compile(r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])", re.I)
             for words in json.loads(spec)]
+
+
+def _found(pattern: re.Pattern, s: str) -> bool:
+    r"""pattern occurs in s as whole words: no letter or digit right before it ([^\W_] is isalnum)."""
+    for m in pattern.finditer(s):
+        a = m.start()
+        if a == 0 or not s[a - 1].isalnum():
+            return True
+    return False
 
 
 def _has_phrases(title, text, spec) -> int:
     """SQL function narratives_phrases(title, text, json phrases): 1 when every phrase occurs, words in order
     with only punctuation or spaces between them (as FTS5 phrase matching), in the title or in the text."""
     try:
-        return int(all(p.search(title or "") or p.search(text or "") for p in _phrase_patterns(spec)))
+        return int(all(_found(p, title or "") or _found(p, text or "") for p in _phrase_patterns(spec)))
     except Exception:  # noqa: BLE001 - an SQL function must not raise into the query
         return 0
 
@@ -651,7 +662,28 @@ class Store:
             return int(conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar() or 0)
 
     def search(self, query: str, limit: int = 1000) -> list[int]:
-        """Ranked article ids (FTS5 bm25, titles weigh double). Bad FTS syntax never raises."""
+        """The best `limit` matches, best first (FTS5 bm25, titles weigh double). Bad FTS syntax never raises.
+
+        Ranking scores every match (~45 us each at 100,000 articles: 2.7 s for a word in 59,000 of them);
+        a filter needs match_ids(), and a list of a filtered set rank() of that set only.
+        """
+        return self._search(query, limit=int(limit), ranked=True)
+
+    def match_ids(self, query: str) -> list[int]:
+        """Every article matching `query`, in id order, unranked: what a filter must count (not only the best
+        1,000). Reading the index alone: 35 ms for a word in 59,000 of 100,000 articles."""
+        return self._search(query, limit=-1, ranked=False)
+
+    def rank(self, query: str, ids) -> list[int]:
+        """Those of `ids` that match `query`, best first (bm25 as search()), scoring only them: ~50 us an id,
+        so a page ranks a filtered set of a few thousand articles, not every match in the archive."""
+        ids = sorted({int(i) for i in ids})
+        if not ids:
+            return []
+        return self._search(query, limit=-1, ranked=True, only=ids)
+
+    def _search(self, query: str, *, limit: int, ranked: bool, only: list[int] | None = None) -> list[int]:
+        """search / match_ids / rank: `limit` -1 for all; `only` restricts (and scores) the given ids."""
         query = (query or "").strip()[:500]
         if not query:
             return []
@@ -662,35 +694,43 @@ class Store:
                     return []
                 cond = sa.and_(*[sa.or_(articles.c.title.ilike(f"%{t}%"), articles.c.text.ilike(f"%{t}%"))
                                  for t in terms[:20]])
-                return list(conn.execute(sa.select(articles.c.id).where(cond).order_by(articles.c.id)
-                                         .limit(limit)).scalars())
+                if only is not None:
+                    cond = sa.and_(cond, articles.c.id.in_(only))
+                sel = sa.select(articles.c.id).where(cond).order_by(articles.c.id)
+                return list(conn.execute(sel.limit(limit) if limit >= 0 else sel).scalars())
+            # straight on the sqlite3 connection (self._x): 59,000 ids in 35 instead of 110 ms.
+            # "+rowid": the ids are checked on each match, not looked up one by one in the index (which
+            # FTS5 does for a plain rowid IN: 2.3 s instead of 60 ms for 1,000 ids of a 59,000-match word)
+            sql = ("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+                   + (" AND +rowid IN (SELECT value FROM json_each(?))" if only is not None else "")
+                   + (" ORDER BY bm25(articles_fts, 2.0, 1.0), rowid" if ranked else "") + " LIMIT ?")
+            extra = (json.dumps(only),) if only is not None else ()
             fts_query, phrases = _phrase_query(query)
-            sql = ("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? "
-                   "ORDER BY bm25(articles_fts, 2.0, 1.0), rowid LIMIT ?")
             try:
                 if not phrases:
-                    return [r[0] for r in conn.exec_driver_sql(sql, (fts_query, int(limit))).all()]
-                # all candidates in rank order, then the exact phrases checked 500 at a time until `limit` pass
-                ranked = [r[0] for r in conn.exec_driver_sql(sql, (fts_query, -1)).all()]
+                    return [r[0] for r in self._x(conn, sql, (fts_query, *extra, limit)).fetchall()]
+                # all candidates (in rank order when ranked), then the exact phrases checked 500 at a time
+                # until `limit` pass
+                cands = [r[0] for r in self._x(conn, sql, (fts_query, *extra, -1)).fetchall()]
                 found: list[int] = []
                 spec = json.dumps(phrases)
-                for i in range(0, len(ranked), 500):
-                    part = ranked[i:i + 500]
-                    ok = {r[0] for r in conn.exec_driver_sql(
-                        "SELECT id FROM articles WHERE id IN (" + ",".join("?" * len(part)) + ") "
-                        "AND narratives_phrases(title, text, ?)", (*part, spec)).all()}
+                for i in range(0, len(cands), 500):
+                    part = cands[i:i + 500]
+                    ok = {r[0] for r in self._x(
+                        conn, "SELECT id FROM articles WHERE id IN (" + ",".join("?" * len(part)) + ") "
+                        "AND narratives_phrases(title, text, ?)", (*part, spec)).fetchall()}
                     found += [a for a in part if a in ok]
-                    if len(found) >= limit:
+                    if 0 <= limit <= len(found):
                         break
-                return found[:int(limit)]
-            except SQLAlchemyError:
+                return found[:limit] if limit >= 0 else found
+            except (SQLAlchemyError, sqlite3.Error):
                 conn.rollback()
             if not terms:
                 return []
             words = " ".join('"%s"' % t for t in terms[:50])   # not valid FTS syntax: all its words
             try:
-                return [r[0] for r in conn.exec_driver_sql(sql, (words, int(limit))).all()]
-            except SQLAlchemyError:
+                return [r[0] for r in self._x(conn, sql, (words, *extra, limit)).fetchall()]
+            except (SQLAlchemyError, sqlite3.Error):
                 return []
 
     def texts(self, ids: list[int] | None = None, *, originals_only: bool = False, max_chars: int | None = None

@@ -33,8 +33,13 @@ if "art_open" not in st.session_state:
                        icon=":material/link_off:")
 
 view, f = sh.filtered_frame(frame)
-if f.query:
-    st.caption(f"Search: “{sh.md_escape(f.query, 80)}”: best matches first.")
+if f.query and not view.empty:
+    view, by_rank = sh.ranked(view, f.query)
+    if by_rank:
+        st.caption(f"Search: “{sh.md_escape(f.query, 80)}”: best matches first.")
+    else:
+        st.caption(f"Search: “{sh.md_escape(f.query, 80)}”: {len(view):,} matches, newest first (ranked by "
+                   f"relevance up to {sh.RANK_MAX:,}: add words or narrow the filters to rank them).")
 sh.chart_caption(view)
 if view.empty:
     sh.empty_state(view)
