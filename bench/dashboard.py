@@ -10,6 +10,9 @@ Run:  .venv/bin/python bench/dashboard.py [--db sqlite:////tmp/narratives-bench/
                          of --starts starts of each (one start varies by +-0.5 s on a shared 2-core host)
   filter change          from picking a value in a sidebar multiselect (Sources, then Topics) to the app's
                          script state back at notRunning with the main area's text changed; median of N changes
+  search change          the same from pressing Enter in the sidebar's "Search text" with each of --searches,
+                         after "Clear filters" (so over the whole archive, as an analyst's first search; each
+                         word's first search, not a cached one)
 """
 from __future__ import annotations
 
@@ -100,6 +103,9 @@ def _stop(server) -> None:
         server.kill()
 
 
+# Typed into Search text after the filter changes: a word in most articles, two in a few thousand and
+# ~1,000, an exact phrase (checked on each of its words' matches)
+SEARCHES = ("trump", "china", "vaccine", '"white house"')
 _LAUNCHED = 0.0   # wall clock at the server's launch (the browser's marks are wall-clock too)
 
 
@@ -153,14 +159,40 @@ def _filter_changes(page, changes: int) -> tuple[list[float], list[str]]:
     return times, what
 
 
-def measure(db: str, changes: int = 6, timeout_s: float = 120, starts: int = 3) -> dict:
+def _search_changes(page, words: list[str]) -> tuple[list[float], list[str]]:
+    """Type each of `words` into the sidebar's Search text and press Enter; seconds until the main area
+    redrew, and the caption of what it shows."""
+    times, what = [], []
+    page.locator("[data-testid=stSidebar] button").filter(has_text="Clear filters").first.click()
+    page.wait_for_selector(IDLE)
+    box = page.locator("[data-testid=stSidebar] [data-testid=stTextInput] input").first
+    for word in words:
+        box.fill(word)
+        before = page.locator("[data-testid=stMain]").inner_text()
+        t = time.perf_counter()
+        box.press("Enter")
+        try:
+            page.wait_for_function(_CHANGED_JS, arg=before, polling="raf", timeout=60_000)
+        except Exception:  # noqa: BLE001 - the same view as the word before (e.g. no match for either)
+            what.append(f"{word} (page unchanged, not timed)")
+            continue
+        times.append(time.perf_counter() - t)
+        count = page.locator("[data-testid=stMain] [data-testid=stCaptionContainer]").filter(has_text="Filtered view")
+        shown = count.first.inner_text(timeout=2000) if count.count() else "(no count shown)"
+        what.append(f"{word}: {shown.strip().removeprefix('Filtered view: ').split(' (')[0]}")
+    return times, what
+
+
+def measure(db: str, changes: int = 6, timeout_s: float = 120, starts: int = 3,
+            searches: tuple[str, ...] = ()) -> dict:
     """`starts` times: a browser with an empty cache (a new browser context) opens a freshly started server
     (cold); then the server is restarted and the same context (its cache holding Streamlit's and plotly's
     scripts, as an analyst's browser does from yesterday) opens it again (warm). The filter changes are timed
     on the first cold visit. Each page is created before its server starts: its set-up is the browser's, not
     the app's. The median start is reported: one start on a shared 2-core host varies by +-0.5 s."""
     from playwright.sync_api import sync_playwright
-    out = {"cold": [], "warm": [], "changes_s": [], "what": [], "exceptions": 0}
+    out = {"cold": [], "warm": [], "changes_s": [], "what": [], "search_s": [], "search_what": [],
+           "exceptions": 0}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         try:
@@ -179,6 +211,8 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120, starts: int = 3) 
                         if kind == "cold" and i == 0 and changes:
                             page.wait_for_selector(IDLE)
                             out["changes_s"], out["what"] = _filter_changes(page, changes)
+                            if searches:
+                                out["search_s"], out["search_what"] = _search_changes(page, list(searches))
                             out["exceptions"] = page.locator("[data-testid=stException]").count()
                     finally:
                         _stop(server)
@@ -191,6 +225,7 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120, starts: int = 3) 
         out[f"median_{kind}"] = sorted(out[kind], key=lambda r: r["chart_s"])[len(out[kind]) // 2]
     times = out["changes_s"]
     out["median_ms"] = statistics.median(times) * 1000 if times else float("nan")
+    out["search_median_ms"] = statistics.median(out["search_s"]) * 1000 if out["search_s"] else float("nan")
     return out
 
 
@@ -205,18 +240,22 @@ def main(argv=None) -> int:
     ap.add_argument("--db", default=f"sqlite:///{CACHE / 'store_100000.db'}")
     ap.add_argument("--changes", type=int, default=6)
     ap.add_argument("--starts", type=int, default=3, help="server starts per kind (empty / warm browser cache)")
+    ap.add_argument("--searches", default=",".join(SEARCHES),
+                    help="comma-separated words typed into Search text after the filter changes ('' for none)")
     a = ap.parse_args(argv)
     sys.path.insert(0, str(REPO))
     from narratives.store import Store
     s = Store(a.db)
     n, run = s.count(), s.latest_run()
     s.close()
-    cmd = f"python bench/dashboard.py --db {a.db} --changes {a.changes} --starts {a.starts}"
+    searches = tuple(w.strip() for w in a.searches.split(",") if w.strip())
+    cmd = (f"python bench/dashboard.py --db {a.db} --changes {a.changes} --starts {a.starts} "
+           f"--searches '{','.join(searches)}'")
     print(f"== Dashboard: {n:,} articles, run {run.id if run else '-'} stored ({cmd}) ==", flush=True)
     sys.path.insert(0, str(REPO / "bench"))
     import host
     print(f"   {host.describe()}", flush=True)
-    r = measure(a.db, a.changes, starts=a.starts)
+    r = measure(a.db, a.changes, starts=a.starts, searches=searches)
     for kind, what in (("cold", "a browser with an empty cache"),
                        ("warm", "restarted server, the browser's cache from its first visit")):
         runs, med = r[kind], r["median_" + kind]
@@ -228,6 +267,9 @@ def main(argv=None) -> int:
         print(f"      that start: {_timeline(med['health_s'], med['marks'])}")
     print(f"  filter change -> redrawn    {r['median_ms']:6.0f} ms median of {len(r['changes_s'])} "
           f"({', '.join(f'{x * 1000:.0f}' for x in r['changes_s'])} ms; {'; '.join(r['what'])})")
+    if r["search_s"]:
+        print(f"  search change -> redrawn    {r['search_median_ms']:6.0f} ms median of {len(r['search_s'])} "
+              f"({', '.join(f'{x * 1000:.0f}' for x in r['search_s'])} ms; {'; '.join(r['search_what'])})")
     if r["exceptions"]:
         print(f"  WARNING: {r['exceptions']} Streamlit exception box(es) on the page")
     return 0

@@ -39,6 +39,7 @@ def test_scale_then_dashboard_print_their_figures(bench_env):
     db = f"sqlite:///{Path(bench_env['NARRATIVES_BENCH_CACHE']) / 'store_300.db'}"
     out = _run(["bench/dashboard.py", "--db", db, "--changes", "3", "--starts", "2"], bench_env)
     assert "filter change -> redrawn" in out and "ms median of 3" in out
+    assert "search change -> redrawn" in out and "trump: " in out   # the default words, after Clear filters
     charts = [line for line in out.splitlines() if "start -> first chart" in line]
     assert len(charts) == 2 and all("median of 2 (" in line for line in charts), out   # empty and warm cache
     assert out.count("that start: browser clock") == 2
