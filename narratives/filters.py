@@ -144,8 +144,8 @@ class Filters:
 
 
 def apply(frame: pd.DataFrame, f: Filters, search_ids: list[int] | None = None) -> pd.DataFrame:
-    """Rows of `frame` matching `f` (vectorised). Text query: `search_ids` from Store.search when given,
-    else a case-insensitive substring match on titles."""
+    """Rows of `frame` matching `f` (vectorised). Text query: `search_ids` (every match: Store.match_ids)
+    when given, else a case-insensitive substring match on titles."""
     mask = np.ones(len(frame), dtype=bool)
     if len(frame) == 0:
         return frame

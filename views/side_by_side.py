@@ -59,7 +59,7 @@ for key in (K_A, K_B):
 for n in notices:
     st.warning(n, icon=":material/link_off:")
 
-newest = view.sort_values(["published", "id"], ascending=[False, False], na_position="last", kind="stable")
+newest = sh.newest_first(view)
 options = list(dict.fromkeys(linked + newest["id"].astype(int).tolist()[:MAX_OPTIONS]))
 if not options:
     st.info("No articles match the current filters. Widen the filters in the sidebar, or open a pair "
