@@ -150,8 +150,10 @@ def _sidebar(sources: list[str], topics: dict[int, str], stances: dict[int, str]
         else:
             st.multiselect("Stances", [], key=sh.K_STANCES, bind="query-params", placeholder="No stances yet",
                            disabled=True)
-        st.text_input("Search text", key=sh.K_QUERY, bind="query-params",
-                      placeholder="words or \"a phrase\"", help="Full-text search over titles and texts.")
+        st.text_input("Search text", key=sh.K_QUERY, bind="query-params", placeholder="words or \"a phrase\"",
+                      help="Full-text search over titles and texts: all the words, or \"an exact phrase\"; OR, "
+                           f"NOT and prefix* work too. Every page counts every match; the Articles page lists up to "
+                           f"{sh.RANK_MAX:,} matches best first.")
         st.segmented_control("Time granularity", list(sh.GRANULARITIES), default="week", key=sh.K_GRAN,
                              bind="query-params")
         st.button("Clear filters", on_click=_clear_filters, key="clear_filters")
