@@ -160,8 +160,8 @@ def _filter_changes(page, changes: int) -> tuple[list[float], list[str]]:
 
 
 def _search_changes(page, words: list[str]) -> tuple[list[float], list[str]]:
-    """Type each of `words` into the sidebar's Search text and press Enter; seconds until the main area
-    redrew, and the caption of what it shows."""
+    """After Clear filters, type each of `words` into the sidebar's Search text and press Enter; seconds until
+    the main area redrew, and the count of articles it shows."""
     times, what = [], []
     page.locator("[data-testid=stSidebar] button").filter(has_text="Clear filters").first.click()
     page.wait_for_selector(IDLE)
@@ -208,9 +208,10 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120, starts: int = 3,
                         t_chart, t_seen = _first_chart(page, base, t0)
                         out[kind].append({"chart_s": t_chart, "seen_s": t_seen, "health_s": t_health,
                                           "marks": _marks(page)})
-                        if kind == "cold" and i == 0 and changes:
+                        if kind == "cold" and i == 0 and (changes or searches):
                             page.wait_for_selector(IDLE)
-                            out["changes_s"], out["what"] = _filter_changes(page, changes)
+                            if changes:
+                                out["changes_s"], out["what"] = _filter_changes(page, changes)
                             if searches:
                                 out["search_s"], out["search_what"] = _search_changes(page, list(searches))
                             out["exceptions"] = page.locator("[data-testid=stException]").count()
@@ -265,8 +266,9 @@ def main(argv=None) -> int:
         print(f"  start -> first chart        {figure:6.2f} s  median of {len(runs)} ({each} s; {what}; "
               f"seen by this process at {seen} s)")
         print(f"      that start: {_timeline(med['health_s'], med['marks'])}")
-    print(f"  filter change -> redrawn    {r['median_ms']:6.0f} ms median of {len(r['changes_s'])} "
-          f"({', '.join(f'{x * 1000:.0f}' for x in r['changes_s'])} ms; {'; '.join(r['what'])})")
+    if a.changes:
+        print(f"  filter change -> redrawn    {r['median_ms']:6.0f} ms median of {len(r['changes_s'])} "
+              f"({', '.join(f'{x * 1000:.0f}' for x in r['changes_s'])} ms; {'; '.join(r['what'])})")
     if r["search_s"]:
         print(f"  search change -> redrawn    {r['search_median_ms']:6.0f} ms median of {len(r['search_s'])} "
               f"({', '.join(f'{x * 1000:.0f}' for x in r['search_s'])} ms; {'; '.join(r['search_what'])})")
