@@ -288,7 +288,7 @@ def _parse_chunk(files: list, source, published, strip_repeated: bool = True
     parsed = read_batch(_resolve(files), source=source, published=published, strip_repeated=strip_repeated)
     fps = dedupe.fingerprints([a.text or "" for pf in parsed for a in pf.articles])
     keys = dedupe.band_keys([sig for _, sig in fps])
-    it = iter([(h, sig, k) for (h, sig), k in zip(fps, keys)])
+    it = ((h, sig, k) for (h, sig), k in zip(fps, keys))
     return parsed, [[next(it) for _ in pf.articles] for pf in parsed]
 
 
