@@ -6,16 +6,17 @@ under a second; text work (terms, alignment) caps its input so a page never wait
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 UNKNOWN_SOURCE = "(unknown source)"
 UNASSIGNED_TOPIC = "(no topic)"
@@ -24,7 +25,7 @@ THIN = 3                    # fewer articles than this in a cell: shown, but mar
 __all__ = [
     "UNKNOWN_SOURCE", "THIN", "name_words", "source_names", "SourceTopic", "source_topic_matrix",
     "topic_names", "stance_mix",
-    "distinguishing_terms", "first_coverage", "stance_evidence", "split_sentences", "AlignedPair",
+    "distinguishing_terms", "cap_sample", "MAX_TERM_DOCS", "first_coverage", "stance_evidence", "split_sentences", "AlignedPair",
     "Alignment", "align_passages", "similarity",
 ]
 
@@ -176,17 +177,47 @@ def _stop_words() -> list[str]:
     return sorted(set(STOP_WORDS) | _WEB_WORDS)
 
 
-def _cap(texts: list[str], max_docs: int, seed: int) -> list[str]:
-    """A deterministic sample when one side is huge: word counts converge long before 100k articles."""
-    if len(texts) <= max_docs:
-        return texts
-    idx = np.sort(np.random.RandomState(seed).choice(len(texts), max_docs, replace=False))
-    return [texts[i] for i in idx]
+MAX_TERM_DOCS = 1000                  # per side of distinguishing_terms
+
+
+def _count_terms(texts: list[str]) -> Counter:
+    """Unigram + bigram counts over texts, tokenised exactly as CountVectorizer(token_pattern=_TOKEN,
+    stop_words=_stop_words(), ngram_range=(1, 2)) does (stop words dropped before the bigrams are made).
+    Counting into one Counter skips the vocabulary sort and sparse matrix that CountVectorizer builds:
+    on 2 x 1,000 news articles 1.5 s instead of ~6 s."""
+    stop = _STOP_SET()
+    find = _TOKEN_RE.findall
+    counts: Counter = Counter()
+    for text in texts:
+        toks = [w for w in find(text.lower()) if w not in stop]
+        counts.update(toks)
+        counts.update(map(" ".join, zip(toks, toks[1:])))
+    return counts
+
+
+_TOKEN_RE = re.compile(_TOKEN)
+
+
+@functools.lru_cache(maxsize=1)
+def _STOP_SET() -> frozenset:
+    return frozenset(_stop_words())
+
+
+def cap_sample(items: Sequence, max_docs: int = MAX_TERM_DOCS, seed: int = 0) -> list:
+    """A deterministic sample (kept in order) when one side is huge: word counts converge long before
+    100k articles. distinguishing_terms samples side a with seed, side b with seed + 1: sampling the ids
+    the same way first picks the same articles, so a caller reads 1,000 texts from the store, not 100,000."""
+    items = list(items)
+    if len(items) <= max_docs:
+        return items
+    idx = np.sort(np.random.RandomState(seed).choice(len(items), max_docs, replace=False))
+    return [items[i] for i in idx]
+
 
 
 def distinguishing_terms(texts_a: Iterable[str], texts_b: Iterable[str], n: int = 20,
                          prior: float = 500.0, *, background: Iterable[str] | None = None,
-                         min_count: int = 3, max_docs: int = 1000, seed: int = 0,
+                         min_count: int = 3, max_docs: int = MAX_TERM_DOCS, seed: int = 0,
                          exclude: Iterable[str] = ()) -> pd.DataFrame:
     """Terms that set corpus A apart from corpus B (and B from A), ranked by z-score of the log-odds ratio.
 
@@ -201,36 +232,30 @@ def distinguishing_terms(texts_a: Iterable[str], texts_b: Iterable[str], n: int 
     articles, and the ranking of the top terms is stable long before that.
     """
     cols = ["term", "z", "delta", "count_a", "count_b", "side"]
-    a = [t[:MAX_TERM_CHARS] for t in _cap([t for t in texts_a if isinstance(t, str) and t.strip()],
+    a = [t[:MAX_TERM_CHARS] for t in cap_sample([t for t in texts_a if isinstance(t, str) and t.strip()],
                                           max_docs, seed)]
-    b = [t[:MAX_TERM_CHARS] for t in _cap([t for t in texts_b if isinstance(t, str) and t.strip()],
+    b = [t[:MAX_TERM_CHARS] for t in cap_sample([t for t in texts_b if isinstance(t, str) and t.strip()],
                                           max_docs, seed + 1)]
     if not a or not b:
         return pd.DataFrame(columns=cols)
-    vec = CountVectorizer(lowercase=True, stop_words=_stop_words(),
-                          token_pattern=_TOKEN, ngram_range=(1, 2), min_df=1, dtype=np.int64)
-    try:
-        X = vec.fit_transform(a + b)
-    except ValueError:  # only stop words / no tokens
+    ca, cb = _count_terms(a), _count_terms(b)
+    combined = ca + cb
+    if not combined:   # only stop words / no tokens
         return pd.DataFrame(columns=cols)
-    X = sparse.csr_matrix(X)
-    ya = np.asarray(X[: len(a)].sum(axis=0)).ravel().astype(float)
-    yb = np.asarray(X[len(a):].sum(axis=0)).ravel().astype(float)
-    terms = vec.get_feature_names_out()
-    if background is not None:
-        bg_texts = [t for t in background if isinstance(t, str) and t.strip()]
-        bg = np.asarray(vec.transform(_cap(bg_texts, max_docs, seed + 2)).sum(axis=0)).ravel().astype(float)
-        if bg.sum() == 0:
-            bg = ya + yb
-    else:
-        bg = ya + yb
-    keep = (ya + yb) >= min_count
-    if not keep.any():
-        keep = (ya + yb) > 0
+    kept = [t for t, c in combined.items() if c >= min_count] or list(combined)
     drop = {w.lower() for w in exclude if w}
     if drop:
-        keep &= np.array([not (set(t.split()) & drop) for t in terms], dtype=bool)
-    ya, yb, bg, terms = ya[keep], yb[keep], bg[keep], terms[keep]
+        kept = [t for t in kept if not (set(t.split()) & drop)]
+    terms = np.array(sorted(kept), dtype=object)
+    ya = np.fromiter((ca.get(t, 0) for t in terms), dtype=float, count=len(terms))
+    yb = np.fromiter((cb.get(t, 0) for t in terms), dtype=float, count=len(terms))
+    bg = ya + yb
+    if background is not None:
+        counts = _count_terms(cap_sample([t for t in background if isinstance(t, str) and t.strip()],
+                                         max_docs, seed + 2))
+        in_vocab = sum(c for t, c in counts.items() if t in combined)
+        if in_vocab:
+            bg = np.fromiter((counts.get(t, 0) for t in terms), dtype=float, count=len(terms))
     alpha = prior * (bg + 0.01) / (bg + 0.01).sum()      # +0.01: background may lack a term of A/B
     a0 = alpha.sum()
     na, nb = ya.sum(), yb.sum()

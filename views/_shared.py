@@ -23,7 +23,7 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Callable, NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -148,8 +148,24 @@ def _search(url: str, ver: str, query: str) -> list[int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _rank(url: str, ver: str, query: str, ids: tuple[int, ...]) -> list[int]:
-    return list(_open_store(url).rank(query, ids))
+def _rank(url: str, ver: str, query: str, ids_key: str, _ids: list[int]) -> list[int]:
+    return list(_open_store(url).rank(query, _ids))
+
+
+def ids_digest(*id_sets) -> str:
+    """A cache key for sets of article ids. Passed to a cached function instead of the ids themselves
+    (as _ids, which st.cache_data does not hash): Streamlit hashes a tuple element by element, ~30 µs
+    an id, so 100,000 ids cost ~3 s on every rerun."""
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.blake2b(digest_size=16)
+    for ids in id_sets:
+        arr = np.asarray(ids, dtype=np.int64)
+        h.update(len(arr).to_bytes(8, "little"))
+        h.update(arr.tobytes())
+    return h.hexdigest()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -219,8 +235,8 @@ def ranked(view: pd.DataFrame, query: str) -> tuple[pd.DataFrame, bool]:
         return view, False
     if len(view) > RANK_MAX:
         return newest_first(view), False
-    ids = tuple(sorted(int(i) for i in view["id"]))
-    order = _rank(config.default_db_url(), version(), query.strip(), ids)
+    ids = sorted(int(i) for i in view["id"])
+    order = _rank(config.default_db_url(), version(), query.strip(), ids_digest(ids), ids)
     pos = {int(i): n for n, i in enumerate(order)}
     return view.iloc[view["id"].map(lambda i: pos.get(int(i), len(pos))).argsort(kind="stable")], True
 
@@ -320,10 +336,17 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return out.to_csv(index=False).encode("utf-8")
 
 
-def download_csv(df: pd.DataFrame, file_name: str, key: str, label: str = "Download data (CSV)") -> None:
-    """CSV of exactly the data behind a chart/table, formula cells neutralised."""
-    st.download_button(label, data=to_csv_bytes(df), file_name=file_name, mime="text/csv", key=key,
-                       disabled=df.empty)
+def download_csv(df: pd.DataFrame, file_name: str, key: str, label: str = "Download data (CSV)", *,
+                 extend: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> None:
+    """CSV of exactly the data behind a chart/table, formula cells neutralised.
+
+    Built only when the button is clicked (a callable `data`: Streamlit calls it then, outside the script
+    run): the Articles page's export of 100,000 rows took ~1.6 s, and every rerun of the page paid it.
+    `extend(df)` adds what is too costly to fetch on every run at that moment (the full texts)."""
+    def build() -> bytes:
+        return to_csv_bytes(extend(df) if extend is not None else df)
+
+    st.download_button(label, data=build, file_name=file_name, mime="text/csv", key=key, disabled=df.empty)
 
 
 K_IMAGE_FORMAT = "img_fmt"   # sidebar choice of the modebar's image format (not part of shared links)
@@ -373,6 +396,11 @@ def source_label(value) -> str:
     return "(unknown source)" if value is None or pd.isna(value) else str(value)
 
 
+def source_labels(values: pd.Series) -> pd.Series:
+    """source_label of a whole column, vectorised (100,000 rows: ~5 ms, not ~0.14 s)."""
+    return values.astype("string").fillna("(unknown source)").astype(object)
+
+
 # One qualitative palette for topics (Tableau 10, colour-blind safer than the Plotly default), keyed on
 # the stable topic number so topic 3 has the same colour on every chart and every page.
 TOPIC_PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
@@ -405,6 +433,11 @@ def date_text(value) -> str:
     if value is None or pd.isna(value):
         return "undated"
     return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def date_texts(values: pd.Series) -> pd.Series:
+    """date_text of a whole datetime column, vectorised (100,000 rows: ~0.1 s, not ~0.7 s)."""
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), "undated")
 
 
 def wrap_label(text: str, width: int = 16, max_lines: int = 3, sep: str = " · ") -> str:

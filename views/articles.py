@@ -46,8 +46,8 @@ if view.empty:
 else:
     table = pd.DataFrame({
         "id": view["id"].astype("int64"),
-        "published": view["published"].map(sh.date_text),
-        "source": view["source"].map(sh.source_label),
+        "published": sh.date_texts(view["published"]),
+        "source": sh.source_labels(view["source"]),
         "title": view["title"],
         "topic": view["topic_label"].fillna("").replace("", "(not clustered yet)"),
         "stance": view["stance_label"].fillna("").replace("", "—"),
@@ -74,10 +74,15 @@ else:
     with c1:
         with_text = st.checkbox("Include full text in CSV", key="art_csv_text")
         export = table.rename(columns={"near-duplicate of": "duplicate_of"}).assign(url=view["url"].values)
-        if with_text:
-            ids, _titles, texts = sh.get_store().texts([int(i) for i in export["id"]])
-            export = export.merge(pd.DataFrame({"id": ids, "text": texts}), on="id", how="left")
-        sh.download_csv(export, "articles.csv", key="dl_articles", label="Download these articles (CSV)")
+        store = sh.get_store()
+
+        def with_texts(rows: pd.DataFrame) -> pd.DataFrame:
+            """The full texts, read when the button is clicked (100,000 of them are ~230 MB)."""
+            ids, _titles, texts = store.texts([int(i) for i in rows["id"]])
+            return rows.merge(pd.DataFrame({"id": ids, "text": texts}), on="id", how="left")
+
+        sh.download_csv(export, "articles.csv", key="dl_articles", label="Download these articles (CSV)",
+                        extend=with_texts if with_text else None)
     with c2:
         if len(chosen) >= 2:
             st.page_link(sh.PAGE_SIDE_BY_SIDE, label=f"Compare #{chosen[0]} and #{chosen[1]} side by side",

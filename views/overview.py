@@ -135,8 +135,8 @@ latest = view.nlargest(10, "ingested_at")   # not a sort of every row: 2 ms inst
 show = pd.DataFrame({
     "id": latest["id"],
     "title": latest["title"],
-    "source": latest["source"].map(sh.source_label),
-    "published": latest["published"].map(sh.date_text),
+    "source": sh.source_labels(latest["source"]),
+    "published": sh.date_texts(latest["published"]),
     "added": latest["ingested_at"],
     "topic": [f"{int(k)} · {lbl}" if pd.notna(k) else "(not clustered yet)"
               for k, lbl in zip(latest["topic"], latest["topic_label"])],

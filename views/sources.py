@@ -176,12 +176,13 @@ st.subheader("Words that set a source apart")
 
 
 @st.cache_data(show_spinner="Counting words…", max_entries=16)
-def _terms(url: str, ver: str, ids_a: tuple[int, ...], ids_b: tuple[int, ...],
-           exclude: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Cached per store version and exact article sets: counting bigrams takes seconds on big sets."""
+def _terms(url: str, ver: str, sets_digest: str, exclude: tuple[str, ...],
+           _ids_a: list[int], _ids_b: list[int]) -> pd.DataFrame:
+    """Cached per store version and exact article sets (their digest: Streamlit hashes a tuple of 100,000
+    ids element by element, ~3 s). Only the sampled articles' texts are read (compare.cap_sample)."""
     store = sh.get_store()
-    _, _, ta = store.texts(list(ids_a))
-    _, _, tb = store.texts(list(ids_b))
+    _, _, ta = store.texts(compare.cap_sample(_ids_a, seed=0))
+    _, _, tb = store.texts(compare.cap_sample(_ids_b, seed=1))
     return compare.distinguishing_terms(ta, tb, n=15, exclude=exclude)
 
 
@@ -198,10 +199,11 @@ else:
     else:
         in_a = view["source_name"] == src_a
         in_b = ~in_a if src_b == ALL_OTHERS else view["source_name"] == src_b
-        ids_a = tuple(int(i) for i in view.loc[in_a, "id"])
-        ids_b = tuple(int(i) for i in view.loc[in_b, "id"])
+        ids_a = view.loc[in_a, "id"].to_numpy(dtype="int64")
+        ids_b = view.loc[in_b, "id"].to_numpy(dtype="int64")
         own_names = compare.name_words(src_a, "" if src_b == ALL_OTHERS else src_b)
-        terms = _terms(sh.get_store().url, sh.version(), ids_a, ids_b, tuple(sorted(own_names)))
+        terms = _terms(sh.get_store().url, sh.version(), sh.ids_digest(ids_a, ids_b), tuple(sorted(own_names)),
+                       ids_a.tolist(), ids_b.tolist())
         name_b = "the others" if src_b == ALL_OTHERS else src_b
         if terms.empty:
             st.info("Not enough words in common vocabulary to compare these two sets of articles.")

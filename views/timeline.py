@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -90,12 +91,13 @@ if dated.empty:
     sh.stop()
 
 dated["period"] = dated["published"].dt.to_period(PERIOD[f.granularity]).dt.start_time
-dated["Topic"] = dated["topic"].map(_topic_name)
+names = {k: _topic_name(k) for k in dated["topic"].dropna().unique()}   # per topic, not per article
+dated["Topic"] = dated["topic"].map(names).fillna(_topic_name(None)).astype(object)
 single_topic = dated["Topic"].nunique() == 1
 if split == "Stance":
     part = dated["stance_label"].fillna("(no stance)").astype(str)
 elif split == "Source":
-    part = dated["source"].map(sh.source_label)
+    part = sh.source_labels(dated["source"])
 else:
     part = None
 if part is None:
@@ -141,19 +143,24 @@ for i, name in enumerate(order):
     if sparse:
         s = s[s["articles"] > 0]
     color = sh.topic_color(topic_of_series.get(name)) if part is None else PALETTE[i % len(PALETTE)]
+    # Per-point arrays as numpy (Plotly validates a list element by element: 15 weekly series over 8 years
+    # took ~0.5 s to build with lists, ~0.1 s like this). Symbol 100 = "circle-open", 0 = "circle".
+    n_art = s["articles"].to_numpy(dtype="int64")
+    thin = s["thin"].to_numpy(dtype=bool)
     if sparse:
-        size = [7 + 3 * min(n, 8) ** 0.8 for n in s["articles"]]
+        size = 7 + 3 * np.minimum(n_art, 8) ** 0.8
     else:
-        size = [4 if n == 0 else 8 if t else 9 for n, t in zip(s["articles"], s["thin"])]
+        size = np.where(n_art == 0, 4.0, np.where(thin, 8.0, 9.0))
+    days = s["period"].dt.strftime("%Y-%m-%d").tolist()
+    customdata = np.empty((len(s), 4), dtype=object)
+    customdata[:, 0], customdata[:, 1], customdata[:, 2], customdata[:, 3] = sh.plot_text(name), days, n_art, i
     fig.add_trace(go.Scatter(
-        x=s["period"].dt.strftime("%Y-%m-%d").tolist(), y=s[ycol].tolist(), name=sh.plot_text(name),
+        x=days, y=s[ycol].tolist(), name=sh.plot_text(name),
         mode="markers" if sparse else "lines+markers",
         line=dict(color=color, width=2),
         marker=dict(color=color, size=size, opacity=0.85 if sparse else 1,
-                    symbol=["circle-open" if t else "circle" for t in s["thin"]],
-                    line=dict(color=color, width=2)),
-        customdata=list(zip([sh.plot_text(name)] * len(s), s["period"].dt.strftime("%Y-%m-%d"),
-                            s["articles"].astype(int), [i] * len(s))),
+                    symbol=np.where(thin, 100, 0), line=dict(color=color, width=2)),
+        customdata=customdata,
         hovertemplate=("%{customdata[0]}<br>" + f"{f.granularity} of " + "%{customdata[1]}: %{customdata[2]} articles"
                        + ("<br>%{y:.0%} of the filtered articles that " + f.granularity if ycol == "share" else "")
                        + "<extra></extra>"),
@@ -225,7 +232,7 @@ if picked:
     sel = dated[key.isin({f"{a}|{b}" for a, b in picked})].sort_values("published")
     st.subheader(f"Selected: {len(sel):,} articles")
     st.dataframe(pd.DataFrame({"id": sel["id"], "published": sel["published"].dt.date, "source":
-                               sel["source"].map(sh.source_label), "title": sel["title"], "topic": sel["Topic"],
+                               sh.source_labels(sel["source"]), "title": sel["title"], "topic": sel["Topic"],
                                "stance": sel["stance_label"]}), hide_index=True, width="stretch")
     st.caption("Open one on the Articles page (search its title or id).")
 
