@@ -13,6 +13,9 @@ Run:  .venv/bin/python bench/dashboard.py [--db sqlite:////tmp/narratives-bench/
   search change          the same from pressing Enter in the sidebar's "Search text" with each of --searches,
                          after "Clear filters" (so over the whole archive, as an analyst's first search; each
                          word's first search, not a cached one)
+  page switch            after "Clear filters", from clicking a page in the sidebar navigation to that page's
+                         script done (its title shown, nothing stale) and its charts drawn, each of --pages
+                         twice round: the first visit (its cached reads made then) and coming back
 """
 from __future__ import annotations
 
@@ -183,8 +186,41 @@ def _search_changes(page, words: list[str]) -> tuple[list[float], list[str]]:
     return times, what
 
 
+# Sidebar navigation label -> the page's title (its h1), in the order the bench opens them
+PAGES = {"Topic over time": "Topic over time", "Source comparison": "Source comparison",
+         "Side by side": "Side by side", "Articles": "Articles", "Topics": "Topics", "Upload": "Upload articles",
+         "Overview": "Overview"}
+_PAGE_DONE_JS = """(title) => {
+  const app = document.querySelector('[data-testid=stApp]');
+  const h1 = document.querySelector('[data-testid=stMain] h1');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning' && h1
+      && h1.innerText.trim().startsWith(title) && !document.querySelector('[data-testid=stMain] [data-stale=true]')
+      && [...document.querySelectorAll('[data-testid=stMain] [data-testid=stPlotlyChart]')].every(
+           (c) => c.querySelector('.main-svg'));
+}"""
+
+
+def _page_switches(page, labels: list[str], rounds: int = 2) -> list[tuple[str, list[float]]]:
+    """After Clear filters (the whole archive), click each page in the sidebar navigation, `rounds` times
+    round; seconds from the click until that page's script is done (its title shown, nothing stale) and
+    each of its Plotly charts drawn.
+    The first round is the page's first visit (its cached reads made then), later ones come back to it."""
+    page.locator("[data-testid=stSidebar] button").filter(has_text="Clear filters").first.click()
+    page.wait_for_selector(IDLE)
+    times: dict[str, list[float]] = {lbl: [] for lbl in labels}
+    for _ in range(rounds):
+        for label in labels:
+            link = page.locator("[data-testid=stSidebarNav] a").filter(has_text=label)
+            link = link.filter(has_not_text="over time") if label == "Topics" else link
+            t = time.perf_counter()
+            link.first.click()
+            page.wait_for_function(_PAGE_DONE_JS, arg=PAGES[label], polling="raf", timeout=120_000)
+            times[label].append(time.perf_counter() - t)
+    return list(times.items())
+
+
 def measure(db: str, changes: int = 6, timeout_s: float = 120, starts: int = 3,
-            searches: tuple[str, ...] = ()) -> dict:
+            searches: tuple[str, ...] = (), pages: tuple[str, ...] = ()) -> dict:
     """`starts` times: a browser with an empty cache (a new browser context) opens a freshly started server
     (cold); then the server is restarted and the same context (its cache holding Streamlit's and plotly's
     scripts, as an analyst's browser does from yesterday) opens it again (warm). The filter changes are timed
@@ -192,7 +228,7 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120, starts: int = 3,
     the app's. The median start is reported: one start on a shared 2-core host varies by +-0.5 s."""
     from playwright.sync_api import sync_playwright
     out = {"cold": [], "warm": [], "changes_s": [], "what": [], "search_s": [], "search_what": [],
-           "exceptions": 0}
+           "pages": [], "exceptions": 0}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         try:
@@ -208,12 +244,14 @@ def measure(db: str, changes: int = 6, timeout_s: float = 120, starts: int = 3,
                         t_chart, t_seen = _first_chart(page, base, t0)
                         out[kind].append({"chart_s": t_chart, "seen_s": t_seen, "health_s": t_health,
                                           "marks": _marks(page)})
-                        if kind == "cold" and i == 0 and (changes or searches):
+                        if kind == "cold" and i == 0 and (changes or searches or pages):
                             page.wait_for_selector(IDLE)
                             if changes:
                                 out["changes_s"], out["what"] = _filter_changes(page, changes)
                             if searches:
                                 out["search_s"], out["search_what"] = _search_changes(page, list(searches))
+                            if pages:
+                                out["pages"] = _page_switches(page, list(pages))
                             out["exceptions"] = page.locator("[data-testid=stException]").count()
                     finally:
                         _stop(server)
@@ -243,7 +281,13 @@ def main(argv=None) -> int:
     ap.add_argument("--starts", type=int, default=3, help="server starts per kind (empty / warm browser cache)")
     ap.add_argument("--searches", default=",".join(SEARCHES),
                     help="comma-separated words typed into Search text after the filter changes ('' for none)")
+    ap.add_argument("--pages", default=",".join(PAGES),
+                    help="comma-separated sidebar pages opened (twice round) after the searches ('' for none)")
     a = ap.parse_args(argv)
+    pages = tuple(p.strip() for p in a.pages.split(",") if p.strip())
+    unknown = [p for p in pages if p not in PAGES]
+    if unknown:
+        ap.error(f"unknown page(s) {unknown}; choose from {list(PAGES)}")
     sys.path.insert(0, str(REPO))
     from narratives.store import Store
     s = Store(a.db)
@@ -251,12 +295,12 @@ def main(argv=None) -> int:
     s.close()
     searches = tuple(w.strip() for w in a.searches.split(",") if w.strip())
     cmd = (f"python bench/dashboard.py --db {a.db} --changes {a.changes} --starts {a.starts} "
-           f"--searches '{','.join(searches)}'")
+           f"--searches '{','.join(searches)}' --pages '{','.join(pages)}'")
     print(f"== Dashboard: {n:,} articles, run {run.id if run else '-'} stored ({cmd}) ==", flush=True)
     sys.path.insert(0, str(REPO / "bench"))
     import host
     print(f"   {host.describe()}", flush=True)
-    r = measure(a.db, a.changes, starts=a.starts, searches=searches)
+    r = measure(a.db, a.changes, starts=a.starts, searches=searches, pages=pages)
     for kind, what in (("cold", "a browser with an empty cache"),
                        ("warm", "restarted server, the browser's cache from its first visit")):
         runs, med = r[kind], r["median_" + kind]
@@ -272,6 +316,12 @@ def main(argv=None) -> int:
     if r["search_s"]:
         print(f"  search change -> redrawn    {r['search_median_ms']:6.0f} ms median of {len(r['search_s'])} "
               f"({', '.join(f'{x * 1000:.0f}' for x in r['search_s'])} ms; {'; '.join(r['search_what'])})")
+    if r["pages"]:
+        first = [t[0] for _, t in r["pages"]]
+        again = [x for _, t in r["pages"] for x in t[1:]]
+        print(f"  page switch -> drawn        {statistics.median(first) * 1000:6.0f} ms median first visit, "
+              f"{statistics.median(again) * 1000:.0f} ms coming back (" + "; ".join(
+                  f"{lbl} {' / '.join(f'{x * 1000:.0f}' for x in t)}" for lbl, t in r["pages"]) + " ms)")
     if r["exceptions"]:
         print(f"  WARNING: {r['exceptions']} Streamlit exception box(es) on the page")
     return 0

@@ -264,3 +264,34 @@ def test_distinguishing_terms_can_leave_out_outlet_names():
     dt = C.distinguishing_terms(a, b, n=10, min_count=1, exclude=words)
     assert "tariff" in set(dt["term"])
     assert not any(set(t.split()) & {"associated", "press", "ap"} for t in dt["term"])
+
+
+def test_term_counts_tokenise_like_count_vectorizer():
+    """_count_terms (one Counter) gives exactly CountVectorizer's unigram + bigram counts, stop words dropped
+    before the bigrams are made, on real articles with punctuation, digits and accents."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    df = pd.read_csv(DEMO, usecols=["text"]).head(60)
+    texts = df["text"].tolist() + list(SAMPLE.values()) + ["Café déjà-vu 2024: it's U.S. news, isn't it?"]
+    vec = CountVectorizer(lowercase=True, stop_words=C._stop_words(), token_pattern=C._TOKEN,
+                          ngram_range=(1, 2), dtype=np.int64)
+    X = vec.fit_transform(texts)
+    want = dict(zip(vec.get_feature_names_out(), np.asarray(X.sum(axis=0)).ravel().tolist()))
+    assert dict(C._count_terms(texts)) == want
+
+
+def test_sampling_ids_first_reads_the_same_articles():
+    """The Source comparison page samples ids with cap_sample (seed 0 for side a, 1 for side b) and reads only
+    those texts; distinguishing_terms over all texts samples the same positions, so the terms are identical."""
+    df = pd.read_csv(DEMO, usecols=["source", "text"])
+    df = df[df["text"].str.strip().astype(bool)]
+    a = df.loc[df.source == "Reuters", "text"].tolist()
+    b = df.loc[df.source != "Reuters", "text"].tolist()
+    cap = 40
+    assert len(a) > cap and len(b) > cap
+    whole = C.distinguishing_terms(a, b, n=10, max_docs=cap)
+    ids_a, ids_b = C.cap_sample(range(len(a)), cap, 0), C.cap_sample(range(len(b)), cap, 1)
+    assert len(ids_a) == len(ids_b) == cap
+    sampled = C.distinguishing_terms([a[i] for i in ids_a], [b[i] for i in ids_b], n=10, max_docs=cap)
+    pd.testing.assert_frame_equal(whole, sampled)
+    assert C.cap_sample(range(5), cap, 0) == list(range(5))          # small sides are kept whole, in order

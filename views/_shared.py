@@ -152,6 +152,9 @@ def _rank(url: str, ver: str, query: str, ids_key: str, _ids: list[int]) -> list
     return list(_open_store(url).rank(query, _ids))
 
 
+MAX_MARKERS = 2_500   # Topic over time: more points than this in a dense chart are drawn as lines only
+
+
 def ids_digest(*id_sets) -> str:
     """A cache key for sets of article ids. Passed to a cached function instead of the ids themselves
     (as _ids, which st.cache_data does not hash): Streamlit hashes a tuple element by element, ~30 µs

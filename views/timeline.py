@@ -92,7 +92,7 @@ if dated.empty:
 
 dated["period"] = dated["published"].dt.to_period(PERIOD[f.granularity]).dt.start_time
 names = {k: _topic_name(k) for k in dated["topic"].dropna().unique()}   # per topic, not per article
-dated["Topic"] = dated["topic"].map(names).fillna(_topic_name(None)).astype(object)
+dated["Topic"] = dated["topic"].map(names).astype(object).fillna(_topic_name(None))
 single_topic = dated["Topic"].nunique() == 1
 if split == "Stance":
     part = dated["stance_label"].fillna("(no stance)").astype(str)
@@ -134,6 +134,11 @@ if len(order) > MAX_SERIES:
 n_periods = len(periods)
 nonzero = counts[counts["series"].isin(order) & (counts["articles"] > 0)]
 sparse = n_periods > 3 and len(nonzero) / max(1, n_periods * len(order)) < 0.5
+# A marker per point is an SVG element the browser draws (and styles one by one): 15 topics by week over
+# 8 years are 6,500 markers and took ~3 s to draw, lines alone ~1 s. At 3 px a week such markers cannot be
+# told apart or clicked anyway, so past MAX_MARKERS a dense chart is drawn as lines and the caption says
+# how to get clickable points back (sh.MAX_MARKERS).
+lines_only = not sparse and n_periods * len(order) > sh.MAX_MARKERS
 topic_of_series = dated.drop_duplicates("series").set_index("series")["topic"]
 legend_title = ("Topic" if part is None else ("" if single_topic else "Topic · ")
                 + ("Stance" if split == "Stance" else "Source") if part is not None else "Topic")
@@ -156,7 +161,7 @@ for i, name in enumerate(order):
     customdata[:, 0], customdata[:, 1], customdata[:, 2], customdata[:, 3] = sh.plot_text(name), days, n_art, i
     fig.add_trace(go.Scatter(
         x=days, y=s[ycol].tolist(), name=sh.plot_text(name),
-        mode="markers" if sparse else "lines+markers",
+        mode="markers" if sparse else "lines" if lines_only else "lines+markers",
         line=dict(color=color, width=2),
         marker=dict(color=color, size=size, opacity=0.85 if sparse else 1,
                     symbol=np.where(thin, 100, 0), line=dict(color=color, width=2)),
@@ -209,8 +214,13 @@ if outside:
 if sparse:
     st.caption(f"Few articles per {f.granularity}: each dot is a {f.granularity} with articles (bigger = more; "
                "empty periods are left out). A coarser granularity in the sidebar gives smoother lines.")
-sh.thin_note()
-st.caption("Click a point or drag a box over points to list those articles.")
+if lines_only:
+    st.caption(f"Lines only: {n_periods:,} {f.granularity}s × {len(order)} series are too many points to mark "
+               f"each one. To click or box-select periods, choose a coarser granularity in the sidebar, narrow "
+               "the dates, or show fewer topics.")
+else:
+    sh.thin_note()
+    st.caption("Click a point or drag a box over points to list those articles.")
 sh.download_csv(counts[counts["series"].isin(order)].drop(columns="thin"), "topic_over_time.csv", key="dl_tl")
 
 # ------------------------------------------------------------------ selection -> articles
