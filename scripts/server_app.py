@@ -72,6 +72,13 @@ def _warm() -> None:
               flush=True)
     finally:
         collector_back_on()
+    try:
+        from views import _shared
+        later = threading.Timer(_shared.WARM_LATER_S, _shared.warm_later)
+        later.daemon = True
+        later.start()
+    except Exception:  # noqa: BLE001 - only an optimisation
+        pass
 
 
 @asynccontextmanager

@@ -55,3 +55,17 @@ def test_the_collector_is_off_during_start_up_and_back_on_frozen_after_the_warm_
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "True", "True", "True", "True"], out.stdout
+
+
+def test_the_warm_up_imports_scikit_learn_later_in_the_background():
+    """The Overview does not need scikit-learn and the warm-up does not import it (it would compete with the
+    first chart); warm_later(), started WARM_LATER_S after the warm-up, does, so the first visit to the
+    Source comparison or Topics page does not pay ~1.5 s of import."""
+    code = ("import sys; sys.path.insert(0, '.'); import views._shared as sh;"
+            "import narratives.filters, plotly.graph_objects;"
+            "a = 'sklearn' in sys.modules; sh.warm_later(); b = 'sklearn' in sys.modules;"
+            "print(a, b, 0 < sh.WARM_LATER_S < 60)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "True", "True"], out.stdout
+    assert "_shared.warm_later" in (ROOT / "scripts" / "server_app.py").read_text()

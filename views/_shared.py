@@ -607,3 +607,16 @@ def warm_up() -> int:
     from views import _light_plotly
     _light_plotly.component()
     return n
+
+
+WARM_LATER_S = 5.0   # after the warm-up: by then the first visitor's Overview is drawn
+
+
+def warm_later() -> None:
+    """Import what the other pages need and the Overview does not, once the first chart is out of the way.
+
+    scikit-learn (via narratives.textfeatures: the Source comparison's word counts, the Topics page's
+    stance sentences) takes ~1.5 s to import on this host: the first visit to those pages paid it. Imported
+    here, in a background thread WARM_LATER_S after the warm-up, not during it: at start it would compete
+    with the first chart. A page that gets there first imports it itself (Python's import lock)."""
+    from narratives import compare, stance, textfeatures  # noqa: F401
