@@ -178,21 +178,22 @@ def _run_page(pg) -> None:
         pass
 
 
-pg = st.navigation(_pages())
-sh.follow_goto()
-sources, topics, stances = _sidebar_options()
-for note in _check_params(sources, sorted(topics), sorted(stances)):
-    st.warning(note, icon=":material/link_off:")
-if _link_filters_pending():
-    _sidebar(sources, topics, stances)
-    _run_page(pg)
-else:
-    # The page first, then the filter widgets: the browser gets (and starts drawing) the page's first chart
-    # before it lays out the ~15 sidebar elements, which otherwise come first and delay the chart by their
-    # rendering (bench/dashboard.py: first chart; README "Performance"). The page reads the same values
-    # either way (current_filters: the widgets' state, or their defaults before a session's first widget
-    # run), and the sidebar is drawn even when the page ends early (sh.stop) or fails.
-    try:
-        _run_page(pg)
-    finally:
+with sh.RUNS.running():   # warm_later() imports in a quiet moment: it needs to know when runs happen
+    pg = st.navigation(_pages())
+    sh.follow_goto()
+    sources, topics, stances = _sidebar_options()
+    for note in _check_params(sources, sorted(topics), sorted(stances)):
+        st.warning(note, icon=":material/link_off:")
+    if _link_filters_pending():
         _sidebar(sources, topics, stances)
+        _run_page(pg)
+    else:
+        # The page first, then the filter widgets: the browser gets (and starts drawing) the page's first chart
+        # before it lays out the ~15 sidebar elements, which otherwise come first and delay the chart by their
+        # rendering (bench/dashboard.py: first chart; README "Performance"). The page reads the same values
+        # either way (current_filters: the widgets' state, or their defaults before a session's first widget
+        # run), and the sidebar is drawn even when the page ends early (sh.stop) or fails.
+        try:
+            _run_page(pg)
+        finally:
+            _sidebar(sources, topics, stances)

@@ -18,9 +18,12 @@ cached frame is rebuilt (caches are keyed on store.version(), never on DataFrame
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Callable, NoReturn
@@ -609,14 +612,46 @@ def warm_up() -> int:
     return n
 
 
-WARM_LATER_S = 5.0   # after the warm-up: by then the first visitor's Overview is drawn
+class _RunCounter:
+    """Script runs in progress in this server and when the last one ended (app.py counts every run)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.active = 0
+        self.last_end = float("-inf")
+
+    @contextlib.contextmanager
+    def running(self):
+        with self._lock:
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.active -= 1
+                self.last_end = time.monotonic()
+
+    def quiet_for(self) -> float:
+        """Seconds since the last run ended; 0 while one runs."""
+        with self._lock:
+            return 0.0 if self.active else time.monotonic() - self.last_end
 
 
-def warm_later() -> None:
-    """Import what the other pages need and the Overview does not, once the first chart is out of the way.
+RUNS = _RunCounter()
+WARM_LATER_S = 5.0   # after the warm-up: by then a first visitor's Overview is drawn
+QUIET_S = 1.0        # ... and then no script run for this long
+
+
+def warm_later(quiet_s: float = QUIET_S, max_wait_s: float = 120.0) -> None:
+    """Import what the other pages need and the Overview does not, in a quiet moment after the start.
 
     scikit-learn (via narratives.textfeatures: the Source comparison's word counts, the Topics page's
-    stance sentences) takes ~1.5 s to import on this host: the first visit to those pages paid it. Imported
-    here, in a background thread WARM_LATER_S after the warm-up, not during it: at start it would compete
-    with the first chart. A page that gets there first imports it itself (Python's import lock)."""
+    stance sentences) takes ~1.5 s to import on this host, which the first visit to those pages paid.
+    scripts/server_app.py runs this in a background thread WARM_LATER_S after the warm-up: at start it would
+    compete with the first chart, and while a visitor's script runs it would slow that run (an import holds
+    the GIL), so it waits until no run has happened for quiet_s (at most max_wait_s). A page that gets there
+    first imports it itself (Python's import lock)."""
+    deadline = time.monotonic() + max_wait_s
+    while RUNS.quiet_for() < quiet_s and time.monotonic() < deadline:
+        time.sleep(0.1)
     from narratives import compare, stance, textfeatures  # noqa: F401
