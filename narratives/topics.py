@@ -27,7 +27,7 @@ def _kmeans(k: int, n_docs: int, random_state, n_init: int = 5):
 
 
 def choose_k(Z: np.ndarray, k_max: int = 15, random_state=0, n_reps: int = 8,
-             tolerance: float = 0.02) -> tuple[int, dict[int, float]]:
+             tolerance: float = 0.02, k_min: int = 2) -> tuple[int, dict[int, float]]:
     """Pick k by split-half stability: the k whose partition best reproduces on independent halves.
 
     For each k the documents are split in random halves A and B; both are clustered; B's documents
@@ -37,19 +37,20 @@ def choose_k(Z: np.ndarray, k_max: int = 15, random_state=0, n_reps: int = 8,
     between a coarse and a finer equally stable partition go to the finer one).
     Measured (see bench/quality.py): BBC 5 classes -> 5, BBC 3 and 2 class subsets -> 3 and 2,
     AllSides 5 and 3 editor topics -> 5 and 3. Returns (k, {k: stability}).
+    k_min: the smallest k considered (narratives.vectorize.AUTO_K_MIN for a large archive).
     """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):  # many small fits: threads only add contention on a shared machine
-        return _choose_k(Z, k_max, random_state, n_reps, tolerance)
+        return _choose_k(Z, k_max, random_state, n_reps, tolerance, k_min)
 
 
-def _choose_k(Z, k_max, random_state, n_reps, tolerance):
+def _choose_k(Z, k_max, random_state, n_reps, tolerance, k_min=2):
     n = Z.shape[0]
     rng = np.random.RandomState(random_state)
     k_max = max(1, min(k_max, n // 4))
     scores: dict[int, float] = {}
-    for k in range(2, k_max + 1):
+    for k in range(max(2, min(k_min, k_max)), k_max + 1):
         vals = []
         for _ in range(n_reps):
             perm = rng.permutation(n)

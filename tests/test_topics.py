@@ -102,3 +102,14 @@ def test_auto_k_on_a_three_class_subset():
     m = TopicModel(random_state=0).fit(texts)
     assert m.n_topics_ == 3
     assert nmi(y, m.labels_) >= 0.90
+
+
+def test_choose_k_looks_no_lower_than_k_min():
+    """Two well-separated blobs: stability picks 2; with k_min=4 only 4..k_max are scored."""
+    from narratives.topics import choose_k
+    rng = np.random.RandomState(0)
+    Z = np.vstack([rng.normal(0, 0.05, (200, 5)) + 1, rng.normal(0, 0.05, (200, 5)) - 1])
+    k, scores = choose_k(Z, k_max=8, random_state=0, n_reps=2)
+    assert k == 2 and min(scores) == 2
+    k, scores = choose_k(Z, k_max=8, random_state=0, n_reps=2, k_min=4)
+    assert 4 <= k <= 8 and min(scores) == 4
