@@ -90,6 +90,22 @@ def topic_bench(seeds):
         m = TopicModel(random_state=0).fit(tx)
         print(f"    {label:<34} true k {len(set(yy))} chosen {m.n_topics_} NMI {nmi(yy, m.labels_):.3f} "
               f"({time.time() - t:.1f} s)", flush=True)
+    if (SHARED / "allsides").exists():
+        # a broad archive, through the pipeline's model for large archives (narratives.vectorize, used from
+        # 5,000 articles): its automatic k considers AUTO_K_MIN topics or more; the same without that floor
+        from narratives import vectorize
+        df = pd.read_csv(SHARED / "allsides" / "demo_12sources_2019_2020.csv.xz",
+                         usecols=["title", "text", "topic"]).dropna(subset=["title", "text"])
+        floor = vectorize.AUTO_K_MIN
+        for k_min in (floor, 2):
+            vectorize.AUTO_K_MIN = k_min
+            t = time.time()
+            tm, _ = vectorize.fit_corpus(df.title.tolist(), df.text.tolist(), n_topics="auto", random_state=0)
+            share = np.bincount(tm.labels_).max() / len(df)
+            print(f"    AllSides demo {len(df):,} articles, 12 outlets, fast path, k from {k_min:<2} "
+                  f"{df.topic.nunique()} editor topics, chosen {tm.n_topics_} NMI {nmi(df.topic, tm.labels_):.3f}, "
+                  f"largest topic {share:.0%} ({time.time() - t:.1f} s)", flush=True)
+        vectorize.AUTO_K_MIN = floor
 
 
 def stance_bench():
