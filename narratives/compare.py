@@ -24,8 +24,8 @@ THIN = 3                    # fewer articles than this in a cell: shown, but mar
 __all__ = [
     "UNKNOWN_SOURCE", "THIN", "name_words", "source_names", "SourceTopic", "source_topic_matrix",
     "topic_names", "stance_mix",
-    "distinguishing_terms", "cap_sample", "MAX_TERM_DOCS", "first_coverage", "stance_evidence", "split_sentences", "AlignedPair",
-    "Alignment", "align_passages", "similarity",
+    "distinguishing_terms", "cap_sample", "MAX_TERM_DOCS", "first_coverage", "stance_evidence",
+    "split_sentences", "AlignedPair", "Alignment", "align_passages", "similarity",
 ]
 
 
@@ -211,7 +211,6 @@ def cap_sample(items: Sequence, max_docs: int = MAX_TERM_DOCS, seed: int = 0) ->
         return items
     idx = np.sort(np.random.RandomState(seed).choice(len(items), max_docs, replace=False))
     return [items[i] for i in idx]
-
 
 
 def distinguishing_terms(texts_a: Iterable[str], texts_b: Iterable[str], n: int = 20,

@@ -155,9 +155,6 @@ def _rank(url: str, ver: str, query: str, ids_key: str, _ids: list[int]) -> list
     return list(_open_store(url).rank(query, _ids))
 
 
-MAX_MARKERS = 2_500   # Topic over time: more points than this in a dense chart are drawn as lines only
-
-
 def ids_digest(*id_sets) -> str:
     """A cache key for sets of article ids. Passed to a cached function instead of the ids themselves
     (as _ids, which st.cache_data does not hash): Streamlit hashes a tuple element by element, ~30 µs
@@ -227,6 +224,7 @@ def search_ids(query: str) -> list[int]:
 
 
 RANK_MAX = 5_000   # store.rank scores ~50 us an article: 5,000 in ~0.25 s at 100,000 articles
+MAX_MARKERS = 2_500   # Topic over time: more points than this in a dense chart are drawn as lines only
 
 
 def newest_first(view: pd.DataFrame) -> pd.DataFrame:
