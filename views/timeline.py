@@ -85,14 +85,19 @@ def _topic_name(k) -> str:
     return f"{int(k)} · {labels.get(int(k), f'Topic {int(k)}')}"
 
 
+def _topic_names(keys: pd.Series) -> pd.Series:
+    """_topic_name of a column, computed once a topic (not once an article: 0.25 s at 100,000)."""
+    names = {k: _topic_name(k) for k in keys.dropna().unique()}
+    return keys.map(names).astype(object).fillna(_topic_name(None))
+
+
 if dated.empty:
     st.info(f"None of the {len(view):,} filtered articles has a publication date, so there is no timeline. "
             "Add dates on the Articles page (edit) or give a batch date when uploading.")
     sh.stop()
 
 dated["period"] = dated["published"].dt.to_period(PERIOD[f.granularity]).dt.start_time
-names = {k: _topic_name(k) for k in dated["topic"].dropna().unique()}   # per topic, not per article
-dated["Topic"] = dated["topic"].map(names).astype(object).fillna(_topic_name(None))
+dated["Topic"] = _topic_names(dated["topic"])
 single_topic = dated["Topic"].nunique() == 1
 if split == "Stance":
     part = dated["stance_label"].fillna("(no stance)").astype(str)
@@ -249,7 +254,7 @@ if picked:
 # ------------------------------------------------------------------ undated, events
 if len(undated):
     with st.expander(f"{len(undated):,} undated articles (not on the timeline)"):
-        ut = undated.assign(Topic=undated["topic"].map(_topic_name)).groupby("Topic").size().rename("articles")
+        ut = undated.assign(Topic=_topic_names(undated["topic"])).groupby("Topic").size().rename("articles")
         st.dataframe(ut.reset_index(), hide_index=True)
 
 with st.expander(f"Event markers ({len(st.session_state.tl_events)})", expanded=False):
