@@ -162,12 +162,17 @@ def _filter_changes(page, changes: int) -> tuple[list[float], list[str]]:
     return times, what
 
 
+def _clear_filters(page) -> None:
+    """Press the sidebar's Clear filters (the whole archive) and wait for the redraw."""
+    page.locator("[data-testid=stSidebar] button").filter(has_text="Clear filters").first.click()
+    page.wait_for_selector(IDLE)
+
+
 def _search_changes(page, words: list[str]) -> tuple[list[float], list[str]]:
     """After Clear filters, type each of `words` into the sidebar's Search text and press Enter; seconds until
     the main area redrew, and the count of articles it shows."""
     times, what = [], []
-    page.locator("[data-testid=stSidebar] button").filter(has_text="Clear filters").first.click()
-    page.wait_for_selector(IDLE)
+    _clear_filters(page)
     box = page.locator("[data-testid=stSidebar] [data-testid=stTextInput] input").first
     for word in words:
         box.fill(word)
@@ -205,8 +210,7 @@ def _page_switches(page, labels: list[str], rounds: int = 2) -> list[tuple[str, 
     round; seconds from the click until that page's script is done (its title shown, nothing stale) and
     each of its Plotly charts drawn.
     The first round is the page's first visit (its cached reads made then), later ones come back to it."""
-    page.locator("[data-testid=stSidebar] button").filter(has_text="Clear filters").first.click()
-    page.wait_for_selector(IDLE)
+    _clear_filters(page)
     times: dict[str, list[float]] = {lbl: [] for lbl in labels}
     for _ in range(rounds):
         for label in labels:

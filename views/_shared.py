@@ -432,15 +432,9 @@ def count_axis(fig, ymax: float, title: str = "Articles", axis: str = "y") -> No
            range=[0, ymax * 1.08 + (0.3 if ymax < 5 else 0)])
 
 
-def date_text(value) -> str:
-    """A publication date for a table cell: 'YYYY-MM-DD', or 'undated' (never a grey 'None')."""
-    if value is None or pd.isna(value):
-        return "undated"
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
 def date_texts(values: pd.Series) -> pd.Series:
-    """date_text of a whole datetime column, vectorised (100,000 rows: ~0.1 s, not ~0.7 s)."""
+    """Publication dates for table cells: 'YYYY-MM-DD', or 'undated' (never a grey 'None'); vectorised
+    (100,000 rows: ~0.1 s, not ~0.7 s one by one)."""
     return pd.to_datetime(values).dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), "undated")
 
 

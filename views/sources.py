@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -177,12 +178,12 @@ st.subheader("Words that set a source apart")
 
 @st.cache_data(show_spinner="Counting words…", max_entries=16)
 def _terms(url: str, ver: str, sets_digest: str, exclude: tuple[str, ...],
-           _ids_a: list[int], _ids_b: list[int]) -> pd.DataFrame:
+           _ids_a: np.ndarray, _ids_b: np.ndarray) -> pd.DataFrame:
     """Cached per store version and exact article sets (their digest: Streamlit hashes a tuple of 100,000
     ids element by element, ~3 s). Only the sampled articles' texts are read (compare.cap_sample)."""
     store = sh.get_store()
-    _, _, ta = store.texts(compare.cap_sample(_ids_a, seed=0))
-    _, _, tb = store.texts(compare.cap_sample(_ids_b, seed=1))
+    _, _, ta = store.texts(compare.cap_sample(_ids_a.tolist(), seed=0))
+    _, _, tb = store.texts(compare.cap_sample(_ids_b.tolist(), seed=1))
     return compare.distinguishing_terms(ta, tb, n=15, exclude=exclude)
 
 
@@ -203,7 +204,7 @@ else:
         ids_b = view.loc[in_b, "id"].to_numpy(dtype="int64")
         own_names = compare.name_words(src_a, "" if src_b == ALL_OTHERS else src_b)
         terms = _terms(sh.get_store().url, sh.version(), sh.ids_digest(ids_a, ids_b), tuple(sorted(own_names)),
-                       ids_a.tolist(), ids_b.tolist())
+                       ids_a, ids_b)
         name_b = "the others" if src_b == ALL_OTHERS else src_b
         if terms.empty:
             st.info("Not enough words in common vocabulary to compare these two sets of articles.")
