@@ -266,3 +266,33 @@ def test_fts_settings_are_set_once_and_kept(tmp_path):
     got = dict(conn.execute("SELECT k, v FROM articles_fts_config").fetchall())
     conn.close()
     assert got["hashsize"] == _FTS_CONFIG["hashsize"] and got["automerge"] == 12
+
+
+def test_new_store_gets_large_pages_and_an_old_one_keeps_its_own(tmp_path):
+    """New files get PAGE_SIZE pages (faster writes and scans); a store made with SQLite's default 4 KiB pages
+    keeps them, reads and writes as before, and its writer's own checkpoint limit stays ~120 MB of log."""
+    import sqlite3
+
+    from narratives import store as store_mod
+
+    new = Store(f"sqlite:///{tmp_path / 'new.db'}")
+    new.add_articles(_sample_articles())
+    with new.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == store_mod.PAGE_SIZE == 16384
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 7500   # ~120 MB of log
+    new.close()
+
+    old_path = tmp_path / "old.db"
+    raw = sqlite3.connect(old_path)
+    raw.execute("PRAGMA page_size = 4096")
+    raw.execute("PRAGMA journal_mode = WAL")   # the page size is fixed from here on
+    raw.close()
+    old = Store(f"sqlite:///{old_path}")
+    results = old.add_articles(_sample_articles())
+    assert [r.status for r in results] == ["added"] * 5
+    assert old.match_ids("Pakistan") and len(old.frame()) == 5
+    with old.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 30000
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    old.close()
