@@ -117,6 +117,11 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _word_hashes(nb: bytes) -> np.ndarray:
     """uint32 hash of every word of a normalised text (words separated by single spaces)."""
+    return _word_hashes_and_spaces(nb)[0]
+
+
+def _word_hashes_and_spaces(nb: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """_word_hashes(nb) and the positions of its spaces (which _signatures_of counts words with)."""
     a = np.frombuffer(nb, dtype=np.uint8)
     pw, inv = _powers(len(a) + 1)
     spaces = np.flatnonzero(a == 32)
@@ -126,7 +131,7 @@ def _word_hashes(nb: bytes) -> np.ndarray:
         prefix = np.zeros(len(a) + 1, dtype=np.uint64)
         np.cumsum(a * pw[:len(a)], out=prefix[1:])
         h = (prefix[ends] - prefix[starts]) * inv[starts]
-    return (h >> np.uint64(32)).astype(np.uint32) ^ h.astype(np.uint32)
+    return (h >> np.uint64(32)).astype(np.uint32) ^ h.astype(np.uint32), spaces
 
 
 def _shingle_hashes(nb: bytes) -> np.ndarray:
@@ -184,9 +189,17 @@ def _signatures_of(nbs: list[bytes]) -> list[bytes]:
     never spans two texts, and its hash does not depend on where it stands), the 5-shingles of each text
     with 5 or more words are folded at once, and the per-bin minima of all texts come from one
     minimum.at over (text, bin). Texts of 0-4 words (one partial shingle) go through _shingle_hashes."""
-    n_words = np.array([nb.count(b" ") + 1 if nb else 0 for nb in nbs], dtype=np.int64)
+    lengths = np.array([len(nb) for nb in nbs], dtype=np.int64)
     joined = b" ".join(nb for nb in nbs if nb)
-    wh = _word_hashes(joined) if joined else np.zeros(0, dtype=np.uint32)
+    n_words = np.zeros(len(nbs), dtype=np.int64)
+    if joined:
+        wh, spaces = _word_hashes_and_spaces(joined)
+        # a text's words = the spaces inside its span of `joined`, plus one (bytes.count per text cost more)
+        filled = lengths[lengths > 0]
+        begin = np.cumsum(filled + 1) - (filled + 1)
+        n_words[lengths > 0] = np.searchsorted(spaces, begin + filled) - np.searchsorted(spaces, begin) + 1
+    else:
+        wh = np.zeros(0, dtype=np.uint32)
     first = np.concatenate(([0], np.cumsum(n_words)[:-1]))
     long_ = np.flatnonzero(n_words >= SHINGLE)
     counts = n_words[long_] - SHINGLE + 1                              # shingles of each long text
@@ -204,20 +217,31 @@ def _signatures_of(nbs: list[bytes]) -> list[bytes]:
     hv = _fmix32(h)
     sig = np.full(len(nbs) * NUM_PERM, _EMPTY, dtype=np.uint32)
     np.minimum.at(sig, owner * NUM_PERM + (hv & np.uint32(NUM_PERM - 1)), hv >> np.uint32(_BIN_BITS))
-    return [_fill_empty_bins(sig[d * NUM_PERM:(d + 1) * NUM_PERM]).astype("<u4").tobytes()
-            for d in range(len(nbs))]
+    raw = _fill_empty_bins_rows(sig.reshape(len(nbs), NUM_PERM)).astype("<u4").tobytes()
+    size = NUM_PERM * 4
+    return [raw[d * size:(d + 1) * size] for d in range(len(nbs))]
 
 
 def _fill_empty_bins(sig: np.ndarray) -> np.ndarray:
     """An empty bin takes the next filled bin's value (circularly) tagged with the distance in the top 7 bits."""
+    return _fill_empty_bins_rows(sig.reshape(1, NUM_PERM))[0]
+
+
+def _fill_empty_bins_rows(sig: np.ndarray) -> np.ndarray:
+    """_fill_empty_bins for every row of an (n, NUM_PERM) array at once: for each bin, the nearest filled
+    bin at or after it (circularly) is a running minimum of filled positions over the row written twice,
+    taken from the right. A row with no filled bin (never made: every text has a shingle) stays as it is."""
     empty = sig == _EMPTY
     if not empty.any():
         return sig
-    filled = _BINS[~empty]
-    pos = np.searchsorted(filled, _BINS)
-    pos[pos == len(filled)] = 0
-    src = filled[pos]
-    return sig[src] | (((src - _BINS) % NUM_PERM).astype(np.uint32) << np.uint32(32 - _BIN_BITS))
+    none = 4 * NUM_PERM
+    pos = np.where(empty, none, _BINS)
+    twice = np.concatenate((pos, pos + NUM_PERM), axis=1)
+    nearest = np.minimum.accumulate(twice[:, ::-1], axis=1)[:, ::-1][:, :NUM_PERM]
+    ok = nearest < none
+    src = np.where(ok, nearest % NUM_PERM, _BINS)
+    dist = np.where(ok, nearest - _BINS, 0).astype(np.uint32)
+    return np.take_along_axis(sig, src, axis=1) | (dist << np.uint32(32 - _BIN_BITS))
 
 
 def signature(text: str) -> bytes:

@@ -143,7 +143,34 @@ def _reference_signature(text: str) -> bytes:
     for h in hv.tolist():
         b, v = h & (dedupe.NUM_PERM - 1), h >> dedupe._BIN_BITS
         sig[b] = min(int(sig[b]), v)
-    return dedupe._fill_empty_bins(sig).astype("<u4").tobytes()
+    return _reference_fill(sig).astype("<u4").tobytes()
+
+
+def _reference_fill(sig):
+    """Rotation densification the plain way: an empty bin takes the next filled bin's value (circularly),
+    tagged with the distance in the top 7 bits."""
+    out = sig.copy()
+    n = dedupe.NUM_PERM
+    for j in range(n):
+        if sig[j] == dedupe._EMPTY:
+            d = next((d for d in range(1, n) if sig[(j + d) % n] != dedupe._EMPTY), None)
+            if d is not None:
+                out[j] = int(sig[(j + d) % n]) | (d << (32 - dedupe._BIN_BITS))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, (1 << 25) - 1)), min_size=128, max_size=128),
+                min_size=1, max_size=6))
+def test_empty_bins_filled_for_many_rows_as_one_by_one(rows):
+    """The batched fill (all texts of a batch at once) equals the plain rule row by row, empty bins at
+    either end and rows with one filled bin included; a row with no filled bin is left alone."""
+    import numpy as np
+    sig = np.array([[dedupe._EMPTY if v is None else v for v in row] for row in rows], dtype=np.uint32)
+    got = dedupe._fill_empty_bins_rows(sig.copy())
+    for k in range(len(rows)):
+        assert got[k].tolist() == _reference_fill(sig[k]).tolist()
+        assert dedupe._fill_empty_bins(sig[k]).tolist() == _reference_fill(sig[k]).tolist()
 
 
 def test_batched_fingerprints_cross_batch_boundaries(monkeypatch):
