@@ -69,7 +69,7 @@ def test_articles_export_is_not_built_on_a_rerun(daily_store, monkeypatch):
     at = open_page(daily_store, monkeypatch, "views/articles.py")
     at.checkbox(key="art_csv_text").check().run()
     assert not at.exception
-    assert [b.label for b in at.get("download_button")] == ["Download these articles (CSV)"]
+    assert [b.label for b in at.get("download_button")] == ["Download these articles with their texts (CSV)"]
     assert built == [] and read == []
 
 

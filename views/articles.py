@@ -81,7 +81,10 @@ else:
             ids, _titles, texts = store.texts([int(i) for i in rows["id"]])
             return rows.merge(pd.DataFrame({"id": ids, "text": texts}), on="id", how="left")
 
-        sh.download_csv(export, "articles.csv", key="dl_articles", label="Download these articles (CSV)",
+        # the label says what the file holds (and a person, or a test, sees the tick has been applied)
+        sh.download_csv(export, "articles.csv", key="dl_articles",
+                        label="Download these articles with their texts (CSV)" if with_text
+                        else "Download these articles (CSV)",
                         extend=with_texts if with_text else None)
     with c2:
         if len(chosen) >= 2:
