@@ -412,7 +412,11 @@ class Store:
 
     def _bind(self, value):
         if self.is_sqlite and isinstance(value, datetime):
-            return value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime storage format
+            # SQLAlchemy's SQLite DateTime storage format, "%Y-%m-%d %H:%M:%S.%f"; isoformat writes the same
+            # (from year 1000) ~5x faster, and ingest binds one a stored article
+            if value.year >= 1000 and value.tzinfo is None:
+                return value.isoformat(" ", "microseconds")
+            return value.strftime("%Y-%m-%d %H:%M:%S.%f")
         if self.is_sqlite and isinstance(value, date):
             return value.isoformat()
         return value

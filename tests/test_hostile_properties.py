@@ -53,6 +53,29 @@ def test_display_names_are_always_safe(name):
     assert len(s) <= 200
 
 
+def _safe_name_full_rules(name: str) -> str:
+    """safe_name without its fast path for names that are already safe (the rules it must agree with)."""
+    import re
+
+    from narratives.ingest.archive import _CONTROL_RE
+    s = _CONTROL_RE.sub("_", str(name)).replace("\\", "/")
+    parts = [p for p in (p.strip() for p in s.split("/")) if p not in ("", ".", "..")]
+    if parts and re.fullmatch(r"[A-Za-z]:", parts[0]):
+        parts = parts[1:]
+    s = "/".join(parts) or "unnamed"
+    return s[:100] + "…" + s[-99:] if len(s) > 200 else s
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.text(max_size=40),
+                 st.text(alphabet="aZ09_.-/\\: ()+=@,é\x00\t", max_size=40),
+                 st.lists(st.sampled_from(["a", "b.txt", ".", "..", "...", "", "C:", "c:", " x", "dir", "_"]),
+                          max_size=6).map("/".join),
+                 st.text(alphabet="ab/", min_size=195, max_size=210)))
+def test_safe_name_fast_path_agrees_with_the_full_rules(name):
+    assert safe_name(name) == _safe_name_full_rules(name)
+
+
 def test_short_binary_blob_with_text_extension_is_refused():
     """INGEST BUG (reported, narratives/ingest/encoding.py is not ours to edit): 12 bytes of binary with NULs
     are decoded by charset-normalizer as UTF-16 and stored as a 6-character CJK 'article'."""

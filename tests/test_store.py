@@ -296,3 +296,16 @@ def test_new_store_gets_large_pages_and_an_old_one_keeps_its_own(tmp_path):
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 30000
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     old.close()
+
+
+def test_datetimes_are_bound_in_sqlalchemys_storage_format(store):
+    """The hot path's datetime text is exactly SQLAlchemy's SQLite DateTime format, so SQLAlchemy reads it back."""
+    from datetime import datetime, timedelta, timezone
+    for dt in (datetime(2026, 12, 2, 1, 2, 3), datetime(2026, 12, 2, 1, 2, 3, 4567), datetime(1999, 1, 1),
+               datetime(999, 5, 6, 7, 8, 9, 10), datetime(2024, 2, 29, 23, 59, 59, 999999),
+               datetime(2024, 1, 1, 12, tzinfo=timezone(timedelta(hours=5)))):
+        assert store._bind(dt) == dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+    store.add_articles(_sample_articles()[:1])
+    assert isinstance(store.frame()["ingested_at"].iloc[0], pd.Timestamp)
+    art = store.get_article(int(store.frame()["id"].iloc[0]))
+    assert isinstance(art.ingested_at, datetime) and abs(art.ingested_at - datetime.now(timezone.utc).replace(tzinfo=None)) < timedelta(minutes=5)
