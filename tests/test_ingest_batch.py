@@ -79,6 +79,27 @@ def test_read_paths_walks_sorted_and_caps_size(tmp_path, monkeypatch):
         "d/sub/c.txt": out[2][1].reason, "missing.txt": "no such file"}
 
 
+def test_a_file_is_read_whole_up_to_the_cap_whatever_its_stat_said(tmp_path, monkeypatch):
+    """Files are read from their stat size, not with one read of the cap: a file that grew after its stat is
+    still read to its end, and one that grew past the cap is still refused as too large."""
+    import os
+
+    from narratives import config
+    from narratives.ingest import _read_capped
+    monkeypatch.setattr(config, "MAX_FILE_BYTES", 3_000_000)
+    f = tmp_path / "grew.txt"
+    f.write_bytes(b"x" * 2_500_000)
+    assert _read_capped(f, 10) == b"x" * 2_500_000            # stat said 10 bytes: read on to EOF
+    assert _read_capped(f, os.path.getsize(f)) == b"x" * 2_500_000
+    f.write_bytes(b"y" * 3_500_000)
+    assert len(_read_capped(f, 100)) == 3_000_001              # past the cap: the cap + 1 (refused by the caller)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    assert _read_capped(tmp_path / "empty.txt", 0) == b""
+    monkeypatch.setattr(config, "MAX_FILE_BYTES", 1_000_000)
+    [(_, err)] = list(read_paths([f]))
+    assert "file too large" in err.reason
+
+
 def test_folder_holding_the_store_ingests_only_the_articles(tmp_path):
     """data/ holds both the sample articles and the default store (data/narratives.db + WAL files): ingesting
     the folder must not report the database files as failed articles (the CLI would exit 1)."""

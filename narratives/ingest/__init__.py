@@ -198,8 +198,7 @@ def _read_path(path: str | Path, name: str) -> tuple[str, bytes | InputError]:
             return name, InputError(name, f"file too large ({st.st_size:,} bytes, limit {config.MAX_FILE_BYTES:,})")
         if not stat.S_ISREG(st.st_mode):
             return name, InputError(name, "not a regular file")
-        with open(path, "rb") as fh:
-            data = fh.read(config.MAX_FILE_BYTES + 1)
+        data = _read_capped(path, st.st_size)
         if len(data) > config.MAX_FILE_BYTES:
             return name, InputError(name, f"file too large (limit {config.MAX_FILE_BYTES:,} bytes)")
         return name, data
@@ -209,6 +208,26 @@ def _read_path(path: str | Path, name: str) -> tuple[str, bytes | InputError]:
         return name, InputError(name, "permission denied")
     except OSError as e:
         return name, InputError(name, _one_line(f"cannot read file ({e.strerror or type(e).__name__})"))
+
+
+def _read_capped(path: str | Path, size: int) -> bytes:
+    """The file's bytes, at most MAX_FILE_BYTES + 1 of them (a file that grew past the cap after its stat).
+
+    Reads what the stat said plus one byte, then on to EOF: a single read(MAX_FILE_BYTES + 1) made Python
+    allocate 50 MB for every file (36 -> 12 us a news article, ~3 % of ingest's CPU)."""
+    limit = config.MAX_FILE_BYTES + 1
+    chunks: list[bytes] = []
+    total = 0
+    with open(path, "rb", buffering=0) as fh:
+        want = min(size + 1, limit)
+        while total < limit:
+            chunk = fh.read(min(want, limit - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            want = 1 << 20
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_batch(files: Iterable[tuple[str, bytes | InputError]], *, source: str | None = None,

@@ -135,7 +135,9 @@ def clean_lines(lines: list[str], title: str | None = None) -> list[str]:
             drop[i] = True   # "By Jane Doe", "By Jane Doe | Nov 15, 2024" under the headline
             continue
         n = len(s)
-        if (is_boilerplate(s) or (title_n and n <= title_max and _norm(s) == title_n)
+        # (a repeat of the title starts with the title's first letter: most lines are not normalised)
+        if (is_boilerplate(s) or (title_n and n <= title_max and s[0].casefold()[0] == title_n[0]
+                                  and _norm(s) == title_n)
                 or s[0] in _SEPARATORS and _SEPARATOR_RE.match(s)):
             drop[i] = True   # a boilerplate phrase, a repeat of the title, a separator line
         elif i in tail and n < 400 and md.WRITER_RE.match(s):
