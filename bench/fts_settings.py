@@ -6,7 +6,8 @@ Why: the FTS5 index is most of the ingest writer's cost, and it grows with the s
 inserts the corpus's titles and texts into a fresh SQLite file with the store's pragmas, FTS table and group
 size (1,000 articles a transaction), one process per setting, and prints CPU ms an article overall and per
 fifth of the corpus, the time of two ranked searches and the file size. Settings are FTS5 configuration
-options ('automerge', 'hashsize', 'pgsz', 'crisismerge'; https://sqlite.org/fts5.html#fts5_configuration_options).
+options ('automerge', 'hashsize', 'pgsz', 'crisismerge'; https://sqlite.org/fts5.html#fts5_configuration_options),
+plus 'page_size', SQLite's page size (default: the store's, narratives.store.PAGE_SIZE).
 The corpus is bench/scale.py's (the AllSides articles, cached under $NARRATIVES_BENCH_CACHE).
 """
 from __future__ import annotations
@@ -28,21 +29,23 @@ QUERIES = ["president", "border wall"]
 
 def run_one(n: int, setting: str) -> str:
     import scale
-    from narratives.store import _FTS_DDL
+    from narratives.store import _FTS_DDL, PAGE_SIZE, WAL_CHECKPOINT_BYTES
     df = scale.corpus(n, columns=["title", "text"])
     rows = list(zip(df["title"], df["text"]))
     del df
     db = scale.CACHE / "fts_settings.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    options = dict(kv.strip().split("=") for kv in filter(None, setting.split(",")))
+    page_size = int(options.pop("page_size", PAGE_SIZE))   # the SQLite page size: the store's unless given
     conn = sqlite3.connect(db, isolation_level=None)
-    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "cache_size = -65536", "wal_autocheckpoint = 30000"):
+    for pragma in (f"page_size = {page_size}", "journal_mode = WAL", "synchronous = NORMAL", "cache_size = -65536",
+                   f"wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // page_size}"):
         conn.execute(f"PRAGMA {pragma}")
     conn.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT, text TEXT)")
     conn.execute(_FTS_DDL)
-    for kv in filter(None, setting.split(",")):
-        key, value = kv.split("=")
-        conn.execute(f"INSERT INTO articles_fts(articles_fts, rank) VALUES ('{key.strip()}', {int(value)})")
+    for key, value in options.items():
+        conn.execute(f"INSERT INTO articles_fts(articles_fts, rank) VALUES ('{key}', {int(value)})")
     fifth = max(GROUP, len(rows) // 5)
     blocks, start = [], time.process_time()
     block_start, block_n = start, 0
