@@ -114,3 +114,22 @@ def test_source_url_with_a_footnote_or_a_bad_host_never_fails_the_file():
     assert md.find_source(body + ["Source: http://[2 broken"]) == (None, None)
     (article,) = read_text("yale.txt", "\n".join(body + ["Source: http://www.yale.edu [1]"]).encode())
     assert article.url == "http://www.yale.edu" and "geoengineering" in article.text
+
+
+def test_dateparser_is_asked_about_short_date_lines_but_not_the_headline(monkeypatch):
+    """The slow path (dateparser, for date forms the regexes do not know) still finds "8/13/2018" under a
+    headline, and is not asked about a headline with a year and another number ("1st 2020 Democratic
+    Debate"): its first call in a process costs 0.2-0.5 s."""
+    from narratives.ingest import metadata as md
+    from narratives.ingest.text import article_from_text
+
+    asked = []
+    real = md._dateparser
+    monkeypatch.setattr(md, "_dateparser", lambda value, languages=None: asked.append(value) or real(value, languages))
+    body = ("The candidates met on stage in Miami for the first of two nights of debate, and the moderators "
+            "asked about health care, immigration and the economy for most of the evening.\n\n"
+            "Several of them said the party would have to win back voters it lost in the last election.")
+    a = article_from_text(f"1st 2020 Democratic Debate\n\n{body}", "debate.txt")
+    assert a.title == "1st 2020 Democratic Debate" and a.published is None and asked == []
+    a = article_from_text(f"1st 2020 Democratic Debate\n\n8/13/2018\n\n{body}", "debate.txt")
+    assert a.published == date(2018, 8, 13) and asked == ["8/13/2018"]

@@ -59,7 +59,7 @@ def article_from_text(text: str, file_name: str, *, title: str | None = None, so
             lines = lines[idx + 1:]          # lines above the headline are page furniture
     stripped = md.stripped_lines(all_lines)   # scanned by the three finders below: stripped once
     if published is None:
-        published = md.find_published(all_lines, stripped=stripped)
+        published = md.find_published(all_lines, stripped=stripped, title=title)
     found_source, found_url = md.find_source(all_lines, stripped=stripped)
     source = source or found_source
     url = url or found_url or md.find_url(all_lines, stripped=stripped)
