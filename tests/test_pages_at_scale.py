@@ -66,11 +66,17 @@ def test_articles_export_is_not_built_on_a_rerun(daily_store, monkeypatch):
     real_csv, real_texts = sh.to_csv_bytes, Store.texts
     monkeypatch.setattr(sh, "to_csv_bytes", lambda df: built.append(len(df)) or real_csv(df))
     monkeypatch.setattr(Store, "texts", lambda self, ids=None, **kw: read.append(ids) or real_texts(self, ids, **kw))
+    monkeypatch.setattr(sh, "EAGER_EXTENDED_ROWS", N_DAYS - 1)   # this store stands for a large one
     at = open_page(daily_store, monkeypatch, "views/articles.py")
     at.checkbox(key="art_csv_text").check().run()
     assert not at.exception
     assert [b.label for b in at.get("download_button")] == ["Download these articles with their texts (CSV)"]
     assert built == [] and read == []
+
+    # a small one (at most EAGER_EXTENDED_ROWS rows) is built in the run, texts included (see download_csv)
+    monkeypatch.setattr(sh, "EAGER_EXTENDED_ROWS", N_DAYS)
+    at.run()
+    assert not at.exception and built == [N_DAYS] and len(read) == 1 and len(read[0]) == N_DAYS
 
 
 def test_ids_digest_keys_the_exact_id_sets():

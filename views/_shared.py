@@ -340,17 +340,25 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return out.to_csv(index=False).encode("utf-8")
 
 
+EAGER_EXTENDED_ROWS = 2_000   # an extended export (full texts) this small is built in the run (~50 ms)
+
+
 def download_csv(df: pd.DataFrame, file_name: str, key: str, label: str = "Download data (CSV)", *,
                  extend: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> None:
     """CSV of exactly the data behind a chart/table, formula cells neutralised.
 
     Built only when the button is clicked (a callable `data`: Streamlit calls it then, outside the script
     run): the Articles page's export of 100,000 rows took ~1.6 s, and every rerun of the page paid it.
-    `extend(df)` adds what is too costly to fetch on every run at that moment (the full texts)."""
+    `extend(df)` adds what is too costly to fetch on every run at that moment (the full texts). An extended
+    export of at most EAGER_EXTENDED_ROWS rows is built in the run instead: in a real browser Streamlit's
+    deferred download of it, coming after a first download from the same page, now and then never started
+    (the server answered, the browser never fetched the file, the button stayed disabled; 2-5 times in 20
+    headless-Chromium runs on 2026-12-02), and a plain second download never did so in 16."""
     def build() -> bytes:
         return to_csv_bytes(extend(df) if extend is not None else df)
 
-    st.download_button(label, data=build, file_name=file_name, mime="text/csv", key=key, disabled=df.empty)
+    data = build() if extend is not None and len(df) <= EAGER_EXTENDED_ROWS else build
+    st.download_button(label, data=data, file_name=file_name, mime="text/csv", key=key, disabled=df.empty)
 
 
 K_IMAGE_FORMAT = "img_fmt"   # sidebar choice of the modebar's image format (not part of shared links)
