@@ -222,15 +222,11 @@ def _signatures_of(nbs: list[bytes]) -> list[bytes]:
     return [raw[d * size:(d + 1) * size] for d in range(len(nbs))]
 
 
-def _fill_empty_bins(sig: np.ndarray) -> np.ndarray:
-    """An empty bin takes the next filled bin's value (circularly) tagged with the distance in the top 7 bits."""
-    return _fill_empty_bins_rows(sig.reshape(1, NUM_PERM))[0]
-
-
 def _fill_empty_bins_rows(sig: np.ndarray) -> np.ndarray:
-    """_fill_empty_bins for every row of an (n, NUM_PERM) array at once: for each bin, the nearest filled
-    bin at or after it (circularly) is a running minimum of filled positions over the row written twice,
-    taken from the right. A row with no filled bin (never made: every text has a shingle) stays as it is."""
+    """In every row of an (n, NUM_PERM) array, an empty bin takes the next filled bin's value (circularly)
+    tagged with the distance in the top 7 bits. All rows at once: for each bin, the nearest filled bin at or
+    after it is a running minimum of filled positions over the row written twice, taken from the right. A
+    row with no filled bin (never made: every text has a shingle) stays as it is."""
     empty = sig == _EMPTY
     if not empty.any():
         return sig

@@ -308,4 +308,5 @@ def test_datetimes_are_bound_in_sqlalchemys_storage_format(store):
     store.add_articles(_sample_articles()[:1])
     assert isinstance(store.frame()["ingested_at"].iloc[0], pd.Timestamp)
     art = store.get_article(int(store.frame()["id"].iloc[0]))
-    assert isinstance(art.ingested_at, datetime) and abs(art.ingested_at - datetime.now(timezone.utc).replace(tzinfo=None)) < timedelta(minutes=5)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    assert isinstance(art.ingested_at, datetime) and abs(art.ingested_at - now) < timedelta(minutes=5)
