@@ -195,9 +195,10 @@ def _signatures_of(nbs: list[bytes]) -> list[bytes]:
     if joined:
         wh, spaces = _word_hashes_and_spaces(joined)
         # a text's words = the spaces inside its span of `joined`, plus one (bytes.count per text cost more)
-        filled = lengths[lengths > 0]
+        nonempty = lengths > 0
+        filled = lengths[nonempty]
         begin = np.cumsum(filled + 1) - (filled + 1)
-        n_words[lengths > 0] = np.searchsorted(spaces, begin + filled) - np.searchsorted(spaces, begin) + 1
+        n_words[nonempty] = np.searchsorted(spaces, begin + filled) - np.searchsorted(spaces, begin) + 1
     else:
         wh = np.zeros(0, dtype=np.uint32)
     first = np.concatenate(([0], np.cumsum(n_words)[:-1]))

@@ -406,12 +406,14 @@ def no_clusters_note() -> None:
 
 
 def source_label(value) -> str:
-    return "(unknown source)" if value is None or pd.isna(value) else str(value)
+    from narratives.compare import UNKNOWN_SOURCE   # the Source comparison's name for it, the same everywhere
+    return UNKNOWN_SOURCE if value is None or pd.isna(value) else str(value)
 
 
 def source_labels(values: pd.Series) -> pd.Series:
     """source_label of a whole column, vectorised (100,000 rows: ~5 ms, not ~0.14 s)."""
-    return values.astype("string").fillna("(unknown source)").astype(object)
+    from narratives.compare import UNKNOWN_SOURCE
+    return values.astype("string").fillna(UNKNOWN_SOURCE).astype(object)
 
 
 # One qualitative palette for topics (Tableau 10, colour-blind safer than the Plotly default), keyed on
