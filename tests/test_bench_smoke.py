@@ -43,6 +43,7 @@ def test_scale_then_dashboard_print_their_figures(bench_env):
     charts = [line for line in out.splitlines() if "start -> first chart" in line]
     assert len(charts) == 2 and all("median of 2 (" in line for line in charts), out   # empty and warm cache
     assert out.count("that start: browser clock") == 2
+    assert out.count("chart placed") == 2 and out.count("chart drawn") == 2   # where a first load's time goes
     assert "python probe sum(range(10**6))" in out
     assert "WARNING" not in out
 
