@@ -340,26 +340,22 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return out.to_csv(index=False).encode("utf-8")
 
 
-EAGER_EXTENDED_ROWS = 500   # an extended export (full texts) this small is built in the run: ~80 ms and 3 MB
-                            # for AllSides articles (2,000 rows: ~310 ms and 13 MB, too much for every rerun)
-
-
 def download_csv(df: pd.DataFrame, file_name: str, key: str, label: str = "Download data (CSV)", *,
                  extend: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> None:
     """CSV of exactly the data behind a chart/table, formula cells neutralised.
 
     Built only when the button is clicked (a callable `data`: Streamlit calls it then, outside the script
     run): the Articles page's export of 100,000 rows took ~1.6 s, and every rerun of the page paid it.
-    `extend(df)` adds what is too costly to fetch on every run at that moment (the full texts). An extended
-    export of at most EAGER_EXTENDED_ROWS rows is built in the run instead: in a real browser Streamlit's
-    deferred download of it, coming after a first download from the same page, now and then never started
-    (the server answered, the browser never fetched the file, the button stayed disabled; 2-5 times in 20
-    headless-Chromium runs on 2026-12-02), and a plain second download never did so in 16."""
+    `extend(df)` adds what is too costly to fetch on every run at that moment (the full texts).
+    The click does not rerun the page (on_click="ignore"; nothing on a page depends on a download). With the
+    default rerun, the rerun raced the browser's request for the deferred file: now and then the download
+    never started and the button stayed disabled (headless Chromium, a second download from the Articles
+    page: 7 times in 28 runs; 0 in 20 without the rerun, 2026-12-02)."""
     def build() -> bytes:
         return to_csv_bytes(extend(df) if extend is not None else df)
 
-    data = build() if extend is not None and 0 < len(df) <= EAGER_EXTENDED_ROWS else build
-    st.download_button(label, data=data, file_name=file_name, mime="text/csv", key=key, disabled=df.empty)
+    st.download_button(label, data=build, file_name=file_name, mime="text/csv", key=key, disabled=df.empty,
+                       on_click="ignore")
 
 
 K_IMAGE_FORMAT = "img_fmt"   # sidebar choice of the modebar's image format (not part of shared links)
