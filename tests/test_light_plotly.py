@@ -107,8 +107,10 @@ def test_the_head_script_loads_the_basic_bundle_on_the_overview_and_the_full_one
     script = _preload.preload_tags("PlotlyChart.abc123.js").decode().split("<script>", 1)[1]
     assert "window.__nmLoadPlotly = " + lp.loader_js("./static/js/PlotlyChart.abc123.js") in script
     assert r"/\/(?:overview\/?)?$/.test(location.pathname)" in script
-    # the full bundle once the first chart is drawn and the browser idle (or after a while without a chart)
-    assert 'addEventListener("nm-plotly-drawn", whenIdle' in script and "requestIdleCallback(full" in script
+    # the full bundle once the first chart is drawn, the browser idle and the person still for a moment (or
+    # after a while without a chart); tests/e2e checks the waiting in a browser
+    assert 'addEventListener("nm-plotly-drawn", whenIdle' in script and "requestIdleCallback(" in script
+    assert f"quiet = {_preload.INPUT_QUIET_MS}" in script and '"pointermove", "pointerdown", "keydown"' in script
     assert f"setTimeout(whenIdle, {_preload.FULL_AFTER_MS})" in script
     assert 'dispatchEvent(new Event("nm-plotly-drawn"))' in lp._COMPONENT_JS
     assert 'url = "./static/js/PlotlyChart.abc123.js"' in script and "import(url)" in script

@@ -56,15 +56,35 @@ def component_chunk() -> str | None:
 # ("/" or "/overview" under the app's base path) the basic bundle is loaded then instead, and the full one
 # once the first chart is drawn (the component's "nm-plotly-drawn" event) and the browser is idle, or
 # FULL_AFTER_MS after connecting when no chart comes (nothing clustered yet).
+# "Idle" includes the person: running that bundle holds the browser's main thread for ~1 s, and an analyst
+# who picked a filter during it waited that long for the page to react (bench/dashboard.py, 2026-12-02: the
+# first filter change 1.3 s instead of ~0.35 s in 2 of 3 starts; the click reached the server 1.0 s late).
+# So it also waits until the pointer, keys and wheel have been still for INPUT_QUIET_MS since the chart was
+# drawn. While someone keeps working it does not run, and the first page with a Streamlit chart imports it
+# then, as without this script.
 FULL_AFTER_MS = 10000
+INPUT_QUIET_MS = 1000
 _AFTER_CONNECT = """(function () {
   var W = window.WebSocket, url = %(full)s, component = %(component)s, done = false, queued = false;
   window.__nmLoadPlotly = %(loader)s;
+  var lastInput = 0, quiet = %(quiet)d;
+  ["pointermove", "pointerdown", "keydown", "wheel", "touchstart"].forEach(function (type) {
+    window.addEventListener(type, function () { lastInput = Date.now(); }, { capture: true, passive: true });
+  });
   function full() { import(url).catch(function () {}); }
-  function whenIdle() {
+  function whenQuiet() {   // the browser idle and no input for `quiet` ms, checked again until it is so
+    var wait = lastInput + quiet - Date.now();
+    if (wait > 0) { setTimeout(whenQuiet, wait); return; }
+    if (!window.requestIdleCallback) { full(); return; }
+    window.requestIdleCallback(function () {
+      if (Date.now() - lastInput < quiet) { whenQuiet(); } else { full(); }
+    }, { timeout: 5000 });
+  }
+  function whenIdle() {   // the chart just drawn counts as input: a person reacts to it
     if (queued) { return; }
     queued = true;
-    if (window.requestIdleCallback) { window.requestIdleCallback(full, { timeout: 5000 }); } else { setTimeout(full, 0); }
+    lastInput = Math.max(lastInput, Date.now());
+    whenQuiet();
   }
   function later() {
     window.addEventListener("nm-plotly-drawn", whenIdle, { once: true });
@@ -105,6 +125,7 @@ def preload_tags(name: str | None, component: str | None = None) -> bytes:
     from views._light_plotly import loader_js
     url = full_bundle_url(name)
     script = _AFTER_CONNECT % {"full": json.dumps(url), "loader": loader_js(url), "after": FULL_AFTER_MS,
+                               "quiet": INPUT_QUIET_MS,
                                "component": json.dumps(full_bundle_url(component) or "")}
     return f"<script>{script}</script>".encode()
 

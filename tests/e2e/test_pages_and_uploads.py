@@ -250,6 +250,33 @@ def test_plotly_bundle_is_fetched_before_any_chart_is_sent(ctx):
         context.close()
 
 
+def test_the_full_plotly_bundle_waits_while_the_person_is_using_the_overview(ctx):
+    """Running Streamlit's full Plotly bundle holds the browser for ~1 s: on the Overview it waits until the
+    pointer has been still for a moment after the chart was drawn, so a filter picked right away is not held
+    up by it (views/_preload.INPUT_QUIET_MS); once the person stops, it loads for the other pages' charts."""
+    from views._preload import INPUT_QUIET_MS
+    context = ctx.page.context.browser.new_context()   # an empty cache: every fetch is a request to see
+    full = r"/static/js/PlotlyChart\.[^/]+\.js$"
+    fetched = """(pattern) => performance.getEntriesByType('resource').filter(e => new RegExp(pattern).test(e.name))
+        .map(e => e.startTime)"""
+    try:
+        page = context.new_page()
+        page.goto(ctx.base + "/", wait_until="domcontentloaded")
+        main(page).locator(".nm-plotly .main-svg").first.wait_for()
+        busy_until = page.evaluate("performance.now()") + 3 * INPUT_QUIET_MS
+        x, last_move = 0, 0.0
+        while last_move < busy_until:   # someone moving the pointer about
+            x = (x + 37) % 600
+            page.mouse.move(300 + x, 400 + x // 2)
+            last_move = page.evaluate("performance.now()")   # just after the move reached the page
+            page.wait_for_timeout(INPUT_QUIET_MS // 5)
+        assert page.evaluate(fetched, full) == []
+        page.wait_for_function(f"() => ({fetched})({full!r}).length > 0", timeout=20_000)
+        assert min(page.evaluate(fetched, full)) >= last_move + INPUT_QUIET_MS * 0.8
+    finally:
+        context.close()
+
+
 def test_overview_chart_is_drawn_by_the_basic_bundle_before_the_full_one_is_fetched(ctx, e2e_corpus):
     """The Overview's stance-mix chart, the first chart an analyst waits for, is drawn by the light component
     (views/_light_plotly.py) from plotly.js's basic bundle, in the page's own DOM, with a legend of the
