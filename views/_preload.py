@@ -57,8 +57,9 @@ def component_chunk() -> str | None:
 # once the first chart is drawn (the component's "nm-plotly-drawn" event) and the browser is idle, or
 # FULL_AFTER_MS after connecting when no chart comes (nothing clustered yet).
 # "Idle" includes the person: running that bundle holds the browser's main thread for ~1 s, and an analyst
-# who picked a filter during it waited that long for the page to react (bench/dashboard.py, 2026-12-02: the
-# first filter change 1.3 s instead of ~0.35 s in 2 of 3 starts; the click reached the server 1.0 s late).
+# who picked a filter during it waited that long for the page to react (the click reached the server 1.0 s
+# late). bench/dashboard.py, 2026-12-02, 5 alternating starts each: first filter change 1.09-1.42 s with the
+# import when idle, 0.33-0.39 s with this wait.
 # So it also waits until the pointer, keys and wheel have been still for INPUT_QUIET_MS since the chart was
 # drawn. While someone keeps working it does not run, and the first page with a Streamlit chart imports it
 # then, as without this script.
