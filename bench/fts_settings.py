@@ -29,7 +29,7 @@ QUERIES = ["president", "border wall"]
 
 def run_one(n: int, setting: str) -> str:
     import scale
-    from narratives.store import _FTS_DDL, PAGE_SIZE, WAL_CHECKPOINT_BYTES
+    from narratives.store import _FTS_DDL, PAGE_SIZE, wal_autocheckpoint_pages
     df = scale.corpus(n, columns=["title", "text"])
     rows = list(zip(df["title"], df["text"]))
     del df
@@ -40,7 +40,7 @@ def run_one(n: int, setting: str) -> str:
     page_size = int(options.pop("page_size", PAGE_SIZE))   # the SQLite page size: the store's unless given
     conn = sqlite3.connect(db, isolation_level=None)
     for pragma in (f"page_size = {page_size}", "journal_mode = WAL", "synchronous = NORMAL", "cache_size = -65536",
-                   f"wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // page_size}"):
+                   f"wal_autocheckpoint = {wal_autocheckpoint_pages(page_size)}"):
         conn.execute(f"PRAGMA {pragma}")
     conn.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT, text TEXT)")
     conn.execute(_FTS_DDL)

@@ -1077,6 +1077,11 @@ WAL_CHECKPOINT_BYTES = 30_000 * 4096   # the writer's own checkpoint: ~120 MB of
                                        # tuned before), whatever the page size
 
 
+def wal_autocheckpoint_pages(page_size: int) -> int:
+    """PRAGMA wal_autocheckpoint for a database of this page size: WAL_CHECKPOINT_BYTES of log."""
+    return max(1000, WAL_CHECKPOINT_BYTES // (page_size or 4096))
+
+
 def _sqlite_connect(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
     cur = dbapi_conn.cursor()
@@ -1091,8 +1096,8 @@ def _sqlite_connect(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, no fsync per commit
     # FTS writes many pages: few, large checkpoints. Ingest copies the WAL after each group in the background
     # (checkpoint.py), so the writer's own checkpoint, a stall, comes only every ~7 groups (~120 MB of log).
-    page = cur.execute("PRAGMA page_size").fetchone()[0] or 4096
-    cur.execute(f"PRAGMA wal_autocheckpoint = {max(1000, WAL_CHECKPOINT_BYTES // page)}")
+    page = cur.execute("PRAGMA page_size").fetchone()[0]
+    cur.execute(f"PRAGMA wal_autocheckpoint = {wal_autocheckpoint_pages(page)}")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA cache_size = -65536")  # 64 MB: a 1,000-article group (text + FTS pages) fits without spilling
     cur.close()
