@@ -17,7 +17,8 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-UNKNOWN_SOURCE = "(unknown source)"
+from .filters import UNKNOWN_SOURCE   # one name for "no outlet found", in the filters and here
+
 UNASSIGNED_TOPIC = "(no topic)"
 THIN = 3                    # fewer articles than this in a cell: shown, but marked "thin"
 

@@ -4,8 +4,9 @@ Shared by app.py, the pages and the CLI export so a link, a page and an export s
 URL values come from users (edited links, stale bookmarks), so `from_query` never raises: it drops what
 it cannot use and says so in a human notice.
 
-Query parameter names: start, end (YYYY-MM-DD), source (repeatable), topic, stance (repeatable ints, or
-comma-separated), q (text), gran (day|week|month), undated (1|0).
+Query parameter names: start, end (YYYY-MM-DD), source (repeatable; UNKNOWN_SOURCE selects the articles
+whose outlet was not found), topic, stance (repeatable ints, or comma-separated), q (text),
+gran (day|week|month), undated (1|0).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Literal, Mapping
 import numpy as np
 import pandas as pd
 
+UNKNOWN_SOURCE = "(unknown source)"   # the one name, in filters and on every page, of "no outlet found"
 MAX_QUERY_CHARS = 200
 MAX_VALUES = 500
 GRANULARITIES = ("day", "week", "month")
@@ -143,6 +145,12 @@ class Filters:
         return notices
 
 
+def unknown_source(source: pd.Series) -> np.ndarray:
+    """Rows whose outlet is not known: missing or blank (what every page shows as UNKNOWN_SOURCE)."""
+    blank = source.astype("string").str.strip().eq("").fillna(True)
+    return (source.isna() | blank).to_numpy(dtype=bool)
+
+
 def apply(frame: pd.DataFrame, f: Filters, search_ids: list[int] | None = None) -> pd.DataFrame:
     """Rows of `frame` matching `f` (vectorised). Text query: `search_ids` (every match: Store.match_ids)
     when given, else a case-insensitive substring match on titles."""
@@ -161,7 +169,11 @@ def apply(frame: pd.DataFrame, f: Filters, search_ids: list[int] | None = None) 
     elif not f.include_undated:
         mask &= ~undated
     if f.sources:
-        mask &= frame["source"].isin(f.sources).fillna(False).to_numpy(dtype=bool)
+        src = frame["source"]
+        picked = src.isin(f.sources).fillna(False).to_numpy(dtype=bool)
+        if UNKNOWN_SOURCE in f.sources:
+            picked = picked | unknown_source(src)
+        mask &= picked
     if f.topics:
         mask &= frame["topic"].isin(f.topics).fillna(False).to_numpy(dtype=bool)
     if f.stances:

@@ -77,3 +77,15 @@ def test_from_query_never_raises(params):
     g, _ = Filters.from_query(f.to_query())
     assert g == f
     apply(_frame(), f)
+
+
+def test_unknown_source_selects_articles_without_an_outlet():
+    """The pages show articles with no outlet as "(unknown source)"; the filter can pick them, alone or with others."""
+    from narratives.filters import UNKNOWN_SOURCE
+    frame = _frame()
+    frame.loc[3, "source"] = "  "    # blank counts as unknown, as on the pages
+    assert list(apply(frame, Filters(sources=[UNKNOWN_SOURCE]))["id"]) == [3, 4, 8]
+    assert list(apply(frame, Filters(sources=["AP", UNKNOWN_SOURCE]))["id"]) == [2, 3, 4, 6, 8]
+    assert list(apply(frame, Filters(sources=["AP"]))["id"]) == [2, 6]
+    f, notes = Filters.from_query(Filters(sources=[UNKNOWN_SOURCE]).to_query())
+    assert f.sources == [UNKNOWN_SOURCE] and notes == []

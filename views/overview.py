@@ -21,7 +21,10 @@ filtered = len(view) != len(frame)
 dated = view["published"].dropna()
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric("Articles", f"{len(view):,}", help=f"of {len(frame):,} stored" if filtered else None)
-c2.metric("Sources", f"{sh.n_sources(view):,}")
+no_source = sh.n_unknown_source(view)
+c2.metric("Sources", f"{sh.n_sources(view):,}",
+          help=f"{sh.plural(no_source, 'article')} with no known source (filter: {sh.UNKNOWN_SOURCE})"
+          if no_source else None)
 c3.metric("First published", f"{dated.min():%Y-%m-%d}" if len(dated) else "—")
 c4.metric("Last published", f"{dated.max():%Y-%m-%d}" if len(dated) else "—")
 c5.metric("Undated", f"{len(view) - len(dated):,}",
@@ -117,9 +120,10 @@ with topics_box:
                                                 help=f"thin = fewer than {sh.THIN} articles: read with care"),
         })
         a, b, c, d = st.columns([5, 2, 2, 2], vertical_alignment="bottom")
-        sizes_of = dict(zip(keys, sizes["articles"]))
+        # no article counts in the options (the table above has them): with the same topic keys as options,
+        # the picked option's label was not redrawn after a filter change, so its count went stale
         key = a.selectbox("Open a topic", keys, key="ov_topic",
-                          format_func=lambda k: f"{k} · {labels.get(k, f'Topic {k}')} ({sizes_of[k]:,} articles)")
+                          format_func=lambda k: f"{k} · {labels.get(k, f'Topic {k}')}")
         with b:
             sh.filter_button("Over time", sh.PAGE_TIMELINE, key="ov_tl", topic=[key])
         with c:

@@ -181,7 +181,7 @@ for d, lbl in st.session_state.tl_events:
     fig.add_annotation(x=d, y=1, xref="x", yref="paper", text=sh.plot_text(lbl, 40) or d, showarrow=False,
                        textangle=-90, xanchor="right", yanchor="top", font=dict(size=11, color="#444"))
 fig.update_layout(
-    height=520, dragmode="select", hovermode="closest",
+    height=520, dragmode="select", hovermode="closest", showlegend=True,   # named even when one series
     xaxis_title=f"Publication date (one point per {f.granularity})",
     legend=dict(orientation="h", yanchor="top", y=-0.32, title_text=legend_title),
     margin=dict(l=10, r=10, t=30, b=10),
@@ -207,6 +207,14 @@ if len(pub) >= 10:
         outside = int(((pub < x0) | (pub > x1)).sum())
         fig.update_xaxes(range=[x0.strftime("%Y-%m-%d"), x1.strftime("%Y-%m-%d")],
                          rangeslider=dict(visible=True, thickness=0.08))
+
+if n_periods <= 3 and not outside:
+    # one or a few periods: Plotly would zoom onto the single date, with ticks a millisecond apart
+    # ("23:59:59.9995"); open on the periods with one empty period either side, ticked by day
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(days=7), "month": pd.DateOffset(months=1)}[
+        f.granularity]
+    x0, x1 = periods[0] - step, periods[-1] + step
+    fig.update_xaxes(range=[x0.strftime("%Y-%m-%d"), x1.strftime("%Y-%m-%d")], tickformat="%b %d, %Y")
 
 ev = st.plotly_chart(fig, key="tl_chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
                      config=sh.plotly_config("topic_over_time"), width="stretch")
