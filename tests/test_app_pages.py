@@ -232,6 +232,8 @@ def test_overview_stance_mix_colours_by_position(seeded_app, seeded_db):
         for y, x in zip(t["y"], t["x"]):
             per_topic[int(y.split(" · ")[0])] = per_topic.get(int(y.split(" · ")[0]), 0) + x
     assert per_topic == frame.groupby("topic").size().astype(int).to_dict()
+    xaxis = _light_figure(at)["layout"]["xaxis"]
+    assert xaxis["dtick"] == 1 and xaxis["tickformat"] == ",d"   # whole articles, never "0.2"
 
 
 def test_no_page_calls_st_stop():
@@ -293,3 +295,15 @@ def test_timeline_with_one_dated_week_opens_on_that_week(seeded_app):
     assert x == pd.Timestamp("2024-11-11")   # the week of the sample's one date ("Friday, November 15, 2024")
     assert (lo, hi) == (x - pd.Timedelta(days=7), x + pd.Timedelta(days=7))
     assert layout["showlegend"] is True
+
+
+def test_first_coverage_says_when_a_topic_has_no_dated_article(seeded_app):
+    """Four of the five samples are undated: a topic with none dated says so instead of a row of None."""
+    at = run_page(seeded_app, "views/sources.py")
+    (table,) = [d.value for d in at.dataframe if "first source" in d.value.columns]
+    undated = table[table["date"] == "undated"]
+    assert len(undated), "the sample has a topic without a dated article"
+    assert (undated["first source"] == "(no dated article)").all() and (undated["title"] == "").all()
+    dated = table[table["date"] != "undated"]
+    assert len(dated) and not dated["first source"].isna().any()
+    assert not table[["first source", "date", "title"]].isna().any().any()

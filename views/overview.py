@@ -82,7 +82,8 @@ def _stance_mix_chart() -> None:
     fig = go.Figure(traces)
     fig.update_layout(barmode="relative", legend_tracegroupgap=0, height=max(260, 60 + 40 * table["Topic"].nunique()),
                       legend_title_text=f"Stance position (hatched = fewer than {sh.THIN} articles)",
-                      yaxis_title=None, xaxis_title="Articles", margin=dict(l=10, r=10, t=10, b=10))
+                      yaxis_title=None, margin=dict(l=10, r=10, t=10, b=10))
+    sh.count_axis(fig, table.groupby("Topic")["Articles"].sum().max(), "Articles", axis="x")   # no 0.2 articles
     # drawn with plotly.js's basic bundle (views/_light_plotly.py): this is the first chart analysts wait for
     light_plotly.plotly_chart(fig, key="stance_mix_chart", config=sh.plotly_config("stance_mix"))
     sh.chart_caption(mix)

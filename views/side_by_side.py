@@ -89,7 +89,7 @@ if len(view) > MAX_OPTIONS:
 
 with st.expander("Find article ids", expanded=a_id is None or b_id is None):
     pick = newest.head(MAX_OPTIONS)
-    st.dataframe(pd.DataFrame({"id": pick["id"], "published": pick["published"].dt.date,
+    st.dataframe(pd.DataFrame({"id": pick["id"], "published": sh.date_texts(pick["published"]),
                                "source": sh.source_labels(pick["source"]), "title": pick["title"],
                                "topic": pick["topic_label"]}),
                  hide_index=True, width="stretch", height=240, key="sbs_find")

@@ -81,20 +81,23 @@ else:
     full_names = [f"{int(k)} · {ptext(labels.get(int(k), f'Topic {int(k)}'), 80)}" for k in shares.columns]
     y = [ptext(s, 30) for s in shares.index]
     thin = (counts > 0) & (counts < sh.THIN)
-    cell_text = [[("" if c == 0 else f"{v:.0%}") for v, c in zip(vr, cr)]
-                 for vr, cr in zip(shares.values, counts.values)]
+    with_text = shares.size <= 400
+    # thin cells say so under their share; without cell texts (big grids) an ✕ marks them instead (an ✕ over a
+    # text hid the number)
+    cell_text = [[("" if c == 0 else f"{v:.0%}<br>thin" if 0 < c < sh.THIN else f"{v:.0%}")
+                  for v, c in zip(vr, cr)] for vr, cr in zip(shares.values, counts.values)]
     n_src = counts.sum(axis=1).values
     hover = [[f"{y[i]}<br>topic {full_names[j]}<br>{int(counts.values[i, j])} of {int(n_src[i])} articles "
               f"({shares.values[i, j]:.0%})" + (" · thin" if thin.values[i, j] else "")
               for j in range(len(x))] for i in range(len(y))]
     fig = go.Figure(go.Heatmap(
         z=shares.values.tolist(), x=x, y=y, colorscale="Blues", zmin=0, zmax=max(0.01, float(shares.values.max())),
-        text=cell_text, texttemplate="%{text}" if shares.size <= 400 else None, customdata=hover,
+        text=cell_text, texttemplate="%{text}" if with_text else None, customdata=hover,
         hovertemplate="%{customdata}<extra></extra>", colorbar=dict(title="Share of<br>source", tickformat=".0%"),
         xgap=1, ygap=1,
     ))
     ti, tj = thin.values.nonzero()
-    if len(ti):
+    if len(ti) and not with_text:
         fig.add_trace(go.Scatter(
             x=[x[j] for j in tj], y=[y[i] for i in ti], mode="markers", name=f"thin: < {sh.THIN} articles",
             marker=dict(symbol="x-thin-open", size=18, color="rgba(120,120,120,0.9)", line=dict(width=1.5)),
@@ -110,7 +113,8 @@ else:
     st.plotly_chart(fig, config=sh.plotly_config("source_topic_heatmap"), width="stretch", key="sc_heat")
     sh.chart_caption(clustered, f"{stm.unassigned:,} not clustered" if stm.unassigned else "")
     st.caption(f"Each row adds up to 100%: the share of that source's articles on each topic. "
-               f"✕ marks cells backed by fewer than {sh.THIN} articles (thin): read them with care.")
+               f"{'Cells marked thin' if with_text else '✕ marks cells'} are backed by fewer than {sh.THIN} "
+               "articles: read them with care.")
     sh.download_csv(stm.long().rename(columns={"value": "share_of_source"}), "source_topic.csv", key="dl_sc_heat")
 
 # ------------------------------------------------------------------ 2. stance mix per source
@@ -241,13 +245,14 @@ if clustered.empty:
     st.caption("Needs clustered articles.")
 else:
     fc = compare.first_coverage(view)
+    no_date = fc["published"].isna()   # a topic whose filtered articles are all undated has no "first"
     table = pd.DataFrame({
         "topic": fc["topic"].astype(int),
         "topic name": fc["topic_label"],
-        "first source": fc["source"],
-        "date": fc["published"].dt.date,
+        "first source": sh.source_labels(fc["source"]).where(~no_date, "(no dated article)"),
+        "date": sh.date_texts(fc["published"]),
         "article": fc["id"],
-        "title": fc["title"],
+        "title": fc["title"].astype(object).where(~no_date, ""),
         "same day": fc["same_day"],
         "sources": fc["sources"],
         "articles": fc["articles"],
@@ -280,7 +285,7 @@ else:
     if ev_topic is not None:
         ek = int(ev_topic)
         st.markdown(f"**{sh.md_escape(ev_source, 80)}** on topic {ek} · **{sh.md_escape(labels.get(ek, ''), 100)}** "
-                    f"({int(src_topics.get(ek, 0))} articles)")
+                    f"({sh.plural(int(src_topics.get(ek, 0)), 'article')})")
         try:
             ev = compare.stance_evidence(sh.get_store(), view, ev_source, ek, limit=3)
         except Exception as exc:  # stance sentences need the text; a broken row must not break the page

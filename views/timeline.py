@@ -253,7 +253,7 @@ for p in points:
 if picked:
     key = dated["series"].astype(str) + "|" + dated["period"].dt.strftime("%Y-%m-%d")
     sel = dated[key.isin({f"{a}|{b}" for a, b in picked})].sort_values("published")
-    st.subheader(f"Selected: {len(sel):,} articles")
+    st.subheader(f"Selected: {sh.plural(len(sel), 'article')}")
     st.dataframe(pd.DataFrame({"id": sel["id"], "published": sel["published"].dt.date, "source":
                                sh.source_labels(sel["source"]), "title": sel["title"], "topic": sel["Topic"],
                                "stance": sel["stance_label"]}), hide_index=True, width="stretch")

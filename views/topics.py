@@ -54,7 +54,7 @@ for msg_key, fn in (("tp_done", st.success), ("tp_error", st.error)):
 for t in topics:
     key = int(t.key)
     with st.container(border=True):
-        head = f"**{key} · {sh.md_escape(t.label, 100)}** — {t.size:,} articles"
+        head = f"**{key} · {sh.md_escape(t.label, 100)}** — {sh.plural(t.size, 'article')}"
         if t.size < sh.THIN:
             head += " · _thin_"
         if t.custom:
