@@ -25,6 +25,7 @@ from scipy.optimize import linear_sum_assignment
 
 from . import vectorize
 from .errors import NarrativesError
+from .stance import UNSPLIT_NAME
 from .records import Cluster
 
 MIN_STANCE_TOPIC = 4      # topics smaller than this get one stance cluster (too few texts to split)
@@ -235,7 +236,7 @@ class _RunStances:
         if sm is None:
             for i in members:
                 self.local[ids[i]] = (t, 0)
-            self.info[(t, 0)] = ("all articles", [], [ids[i] for i in members[:N_REPRESENTATIVES]])
+            self.info[(t, 0)] = (UNSPLIT_NAME, [], [ids[i] for i in members[:N_REPRESENTATIVES]])
             return
         for i, s in zip(members, sm.labels_):
             self.local[ids[i]] = (t, int(s))

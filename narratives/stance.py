@@ -131,6 +131,9 @@ CLAIM_SENTENCES = 3
 N_KEY_TERMS = 10
 N_INIT = 50   # KMeans restarts for a topic of up to 500 texts (10 above)
 N_RESAMPLES = 10   # subsamples per k for the auto number of stances
+# the name of a topic's only stance when it is not split (too few articles, or nothing sets a group apart):
+# its first part is the "position" the Overview colours by
+UNSPLIT_NAME = "one stance · not split"
 
 
 def _n_init(n: int) -> int:

@@ -22,7 +22,8 @@ NEWS_STOP_WORDS = frozenset(
     way well want wanted know think thing things lot lots really including include includes
     according added adding asked did does don doesn didn isn wasn aren weren won wouldn couldn
     ve ll re et al per cent percent use used using told tell told news report reported reports
-    read share click subscribe newsletter copyright rights reserved advertisement""".split()
+    read share click subscribe newsletter copyright rights reserved advertisement
+    ap afp upi""".split()   # (last line) wire-service credits: who carried it, not what it says
 )
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | NEWS_STOP_WORDS)
 

@@ -23,7 +23,7 @@ from sklearn.feature_extraction import FeatureHasher
 from sklearn.metrics import silhouette_score
 
 from . import textfeatures as tf
-from .stance import CATEGORIES, LEXICON, POSITION_CATEGORIES
+from .stance import CATEGORIES, LEXICON, POSITION_CATEGORIES, UNSPLIT_NAME
 
 FAST_ABOVE = 5_000        # articles; below this the pipeline keeps TopicModel/StanceModel (auto k, full texts)
 # Automatic k on an archive this large (this path) looks at 8 topics or more. Why: split-half stability,
@@ -466,7 +466,7 @@ class FastStanceModel:
             terms = resid[c][: self.n_terms]
             self.stance_terms_.append(terms)
             name_terms = ([lead] if lead else []) + list(terms)
-            self.stance_names_.append(tf.name_from_terms(name_terms) if name_terms else "all articles")
+            self.stance_names_.append(tf.name_from_terms(name_terms) if name_terms else UNSPLIT_NAME)
         return self
 
     def predict_embedded(self, Z, L):

@@ -36,3 +36,13 @@ def test_merge_two_topics(seeded_app, seeded_db):
     after = {int(c.key) for c in Store(seeded_db).clusters(kind="topic")}
     assert len(after) == len(before) - 1
     assert any("Merged topic" in s.value for s in at.success)
+
+
+def test_refit_starts_from_the_current_number_of_topics(seeded_app, seeded_db):
+    """Unticking "automatically" offers the current run's number of topics, not an arbitrary 8."""
+    from narratives.store import Store
+    n = len(Store(seeded_db).clusters(kind="topic"))
+    at = _open_topics(seeded_app)
+    assert at.number_input(key="tp_n").value == max(2, n) != 8
+    assert "article" in " ".join(m.value for m in at.markdown)
+    assert " 1 articles" not in " ".join(m.value for m in at.markdown)

@@ -103,6 +103,7 @@ def test_articles_page_ranks_small_sets_and_lists_large_ones_newest_first(big_st
     assert len(table) == N_MATCHING
     assert set(table["id"].iloc[:3]) == {ids[100], ids[500], ids[900]}   # best matches first
     assert "best matches first" in _caption_text(at)
+    assert f"{N_MATCHING:,} of {N_MATCHING + N_OTHER:,} stored articles match" in _caption_text(at)
 
     monkeypatch.setattr(sh, "RANK_MAX", 500)
     at = open_page(url, monkeypatch, "views/articles.py", q="harbour")

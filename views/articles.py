@@ -36,7 +36,9 @@ view, f = sh.filtered_frame(frame)
 if f.query and not view.empty:
     view, by_rank = sh.ranked(view, f.query)
     if by_rank:
-        st.caption(f"Search: “{sh.md_escape(f.query, 80)}”: best matches first.")
+        st.caption(f"Search: “{sh.md_escape(f.query, 80)}”: {len(view):,} of {len(frame):,} stored "
+                   f"{'article matches' if len(view) == 1 else 'articles match'} (with the other filters), "
+                   "best matches first.")
     else:
         st.caption(f"Search: “{sh.md_escape(f.query, 80)}”: {len(view):,} matches, newest first (ranked by "
                    f"relevance up to {sh.RANK_MAX:,}: add words or narrow the filters to rank them).")

@@ -106,7 +106,8 @@ if editable:
                "to the matching new clusters.")
     a, b, c = st.columns([2, 2, 2], vertical_alignment="bottom")
     auto = a.checkbox("Choose the number of topics automatically", value=True, key="tp_auto")
-    n = b.number_input("Number of topics", min_value=2, max_value=100, value=8, step=1, key="tp_n", disabled=auto)
+    n = b.number_input("Number of topics", min_value=2, max_value=100, step=1, key="tp_n", disabled=auto,
+                       value=min(100, max(2, len(topics))) if topics else 8)   # starts from the current run
     if c.button("Re-run clustering", type="primary", key="tp_refit"):
         from narratives.pipeline import cluster_corpus
         with st.status("Clustering…", expanded=True) as status:
