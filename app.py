@@ -19,7 +19,9 @@ from views import _shared as sh
 
 ROOT = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="Narrative monitor", page_icon=":material/newspaper:", layout="wide")
+# an emoji icon is drawn in the browser (a data: URL); a ":material/...:" one is fetched from a font CDN, which an
+# offline or locked-down network cannot reach
+st.set_page_config(page_title="Narrative monitor", page_icon="📰", layout="wide")
 
 
 def _pages() -> list:

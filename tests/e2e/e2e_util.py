@@ -25,6 +25,15 @@ class Ctx:
         self.page = self.context.new_page()
         self.page_errors: list[str] = []
         self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        self.requests: list[str] = []      # every URL the page asked for (offline installs: only the server)
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def outside_requests(self) -> list[str]:
+        """URLs requested from anywhere but the app's server (data: / blob: URLs are not requests out)."""
+        from urllib.parse import urlsplit
+        own = urlsplit(self.base).netloc
+        return [u for u in self.requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+                and urlsplit(u).netloc != own]
 
     def close(self):
         self.context.close()

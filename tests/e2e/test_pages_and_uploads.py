@@ -64,6 +64,9 @@ def test_every_page_renders_without_exception(ctx, path, heading):
     for _, h in PAGES:
         assert h.replace(" articles", "") in nav
     assert page.locator("[data-testid=stException]").count() == 0
+    # nothing fetched from elsewhere (a ':material/...:' page icon made the browser fetch the tab icon from a
+    # font CDN: a failed request on an offline or locked-down network)
+    assert ctx.outside_requests() == []
 
 
 def test_uploaded_article_shows_in_lists_and_counts(ctx, tmp_path):
