@@ -181,21 +181,24 @@ MAX_TERM_DOCS = 1000                  # per side of distinguishing_terms
 
 
 def _count_terms(texts: list[str]) -> Counter:
-    """Unigram + bigram counts over texts, tokenised exactly as CountVectorizer(token_pattern=_TOKEN,
-    stop_words=_stop_words(), ngram_range=(1, 2)) does (stop words dropped before the bigrams are made).
+    """Unigram + bigram counts over texts, tokenised as CountVectorizer(token_pattern=_TOKEN,
+    stop_words=_stop_words(), ngram_range=(1, 2)) does (stop words dropped before the bigrams are made; a
+    word with a letter-like numeral such as "x²" is left out, which _TOKEN would keep).
     Counting into one Counter skips the vocabulary sort and sparse matrix that CountVectorizer builds:
     on 2 x 1,000 news articles ~1.5 s instead of ~6 s."""
     stop = _stop_set()
-    find = _TOKEN_RE.findall
+    find = _WORDS_RE.findall
     counts: Counter = Counter()
     for text in texts:
-        toks = [w for w in find(text.lower()) if w not in stop]
+        # runs of 2+ word characters that are all letters: _TOKEN's tokens (bar letter-like numerals such
+        # as "²"), found ~25% faster than with _TOKEN's look-arounds
+        toks = [w for w in find(text.lower()) if w.isalpha() and w not in stop]
         counts.update(toks)
         counts.update(map(" ".join, zip(toks, toks[1:])))
     return counts
 
 
-_TOKEN_RE = re.compile(_TOKEN)
+_WORDS_RE = re.compile(r"\w\w+")
 
 
 @functools.lru_cache(maxsize=1)
