@@ -96,6 +96,29 @@ def test_bbc_quality_auto_k(bbc):
     assert nmi(y, m.labels_) >= 0.85
 
 
+def test_auto_k_is_not_swayed_by_two_more_stop_words(bbc, monkeypatch):
+    """Raw split-half stability chose 2 topics (NMI 0.48) for seed 0 once "photo" and "photos" were stop words:
+    a featureless cloud splits in two reproducibly too. Scored against such a cloud (choose_k), it stays 5."""
+    from narratives import textfeatures
+    monkeypatch.setattr(textfeatures, "STOP_WORDS", sorted(set(textfeatures.STOP_WORDS) | {"photo", "photos"}))
+    texts, y = bbc
+    m = TopicModel(random_state=0).fit(texts)
+    assert m.n_topics_ == 5 and nmi(y, m.labels_) >= 0.85
+    assert max(m.k_scores_, key=m.k_scores_.get) == 5 and m.k_scores_[5] > m.k_scores_[2]   # 0.80 vs 0.75
+
+
+def test_null_reference_has_the_spread_but_not_the_clusters():
+    from narratives.topics import null_reference
+    rng = np.random.RandomState(0)
+    Z = np.vstack([rng.normal(0, 0.05, (200, 5)) + 1, rng.normal(0, 0.05, (200, 5)) - 1])
+    N = null_reference(Z, random_state=0)
+    assert N.shape == Z.shape and np.allclose(np.linalg.norm(N, axis=1), 1, atol=1e-5)
+    assert np.array_equal(N, null_reference(Z, random_state=0))            # deterministic
+    # Z's rows fall in two tight groups (cosine ~1 within, ~-1 across); the reference's do not
+    cos_z, cos_n = Z @ Z.T / np.outer(*[np.linalg.norm(Z, axis=1)] * 2), N @ N.T
+    assert np.mean(np.abs(cos_z) > 0.9) > 0.9 and np.mean(np.abs(cos_n) > 0.9) < 0.1
+
+
 def test_auto_k_on_a_three_class_subset():
     """Not tuned to 5: on business/sport/entertainment auto finds 3 (measured NMI 0.97)."""
     texts, y = _bbc(["business", "sport", "entertainment"])
