@@ -17,7 +17,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .filters import UNKNOWN_SOURCE   # one name for "no outlet found", in the filters and here
+from .filters import UNKNOWN_SOURCE, unknown_source   # one name and one test for "no outlet found"
 
 UNASSIGNED_TOPIC = "(no topic)"
 THIN = 3                    # fewer articles than this in a cell: shown, but marked "thin"
@@ -47,8 +47,7 @@ def name_words(*names: str) -> set[str]:
 def source_names(frame: pd.DataFrame) -> pd.Series:
     """Source names with unknown (NA / blank) outlets grouped under one visible name, not dropped."""
     s = frame["source"].astype("object")
-    s = s.where(s.notna() & (s.astype(str).str.strip() != ""), UNKNOWN_SOURCE)
-    return s.astype(str)
+    return s.where(~unknown_source(s), UNKNOWN_SOURCE).astype(str)
 
 
 def topic_names(frame: pd.DataFrame) -> dict[int, str]:
