@@ -169,8 +169,9 @@ def text_input_value(page, label: str, scope=None) -> str:
 
 
 def article_count(page) -> int:
-    """The 'N articles · M sources' caption of the Articles page."""
-    cap = main(page).get_by_text(re.compile(r"^[\d,]+ articles? · [\d,]+ sources?$")).first
+    """The 'N articles · M sources[ · K with no known source]' caption of the Articles page."""
+    cap = main(page).get_by_text(
+        re.compile(r"^[\d,]+ articles? · [\d,]+ sources?( · [\d,]+ with no known source)?$")).first
     cap.wait_for()
     return int(cap.inner_text().split()[0].replace(",", ""))
 
