@@ -56,7 +56,7 @@ else:
         "chars": view["n_chars"],
         "near-duplicate of": view["duplicate_of"],
     }).reset_index(drop=True)
-    ev = st.dataframe(table, hide_index=True, width="stretch", height=min(420, 40 + 35 * len(table)),
+    ev = st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(table)),
                       on_select="rerun", selection_mode="multi-row", key="art_table",
                       column_config={"title": st.column_config.TextColumn("title", width="large"),
                                      "near-duplicate of": st.column_config.NumberColumn(

@@ -92,7 +92,7 @@ with st.expander("Find article ids", expanded=a_id is None or b_id is None):
     st.dataframe(pd.DataFrame({"id": pick["id"], "published": sh.date_texts(pick["published"]),
                                "source": sh.source_labels(pick["source"]), "title": pick["title"],
                                "topic": pick["topic_label"]}),
-                 hide_index=True, width="stretch", height=240, key="sbs_find")
+                 hide_index=True, width="stretch", height=min(240, 38 + 35 * len(pick)), key="sbs_find")
 
 if a_id is None or b_id is None:
     st.info("Pick two articles to compare (or open a pair from the Articles page with **Compare side by side**).")
