@@ -315,15 +315,12 @@ def filtered_frame(frame: pd.DataFrame | None = None):
 
 
 # ---------------------------------------------------------------- drawing helpers
-def n_sources(df: pd.DataFrame) -> int:
-    """Distinct known outlets (articles without one are counted apart: n_unknown_source)."""
+def source_counts(df: pd.DataFrame) -> tuple[int, int]:
+    """(distinct known outlets, articles with no known outlet): one pass over the column (100,000 rows)."""
     if "source" not in df:
-        return 0
-    return int(df["source"][~unknown_source(df["source"])].nunique())
-
-
-def n_unknown_source(df: pd.DataFrame) -> int:
-    return int(unknown_source(df["source"]).sum()) if "source" in df else 0
+        return 0, 0
+    unknown = unknown_source(df["source"])
+    return int(df["source"][~unknown].nunique()), int(unknown.sum())
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -334,8 +331,8 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 def chart_caption(df: pd.DataFrame, extra: str = "") -> None:
     """The 'N articles · M sources' line under every chart (what the chart is built on); articles whose
     outlet is unknown are said apart, as the charts show them apart ("(unknown source)")."""
-    text = f"{plural(len(df), 'article')} · {plural(n_sources(df), 'source')}"
-    unknown = n_unknown_source(df)
+    known, unknown = source_counts(df)
+    text = f"{plural(len(df), 'article')} · {plural(known, 'source')}"
     if unknown:
         text += f" · {unknown:,} with no known source"
     if extra:

@@ -21,8 +21,8 @@ filtered = len(view) != len(frame)
 dated = view["published"].dropna()
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric("Articles", f"{len(view):,}", help=f"of {len(frame):,} stored" if filtered else None)
-no_source = sh.n_unknown_source(view)
-c2.metric("Sources", f"{sh.n_sources(view):,}",
+n_sources, no_source = sh.source_counts(view)
+c2.metric("Sources", f"{n_sources:,}",
           help=f"{sh.plural(no_source, 'article')} with no known source (filter: {sh.UNKNOWN_SOURCE})"
           if no_source else None)
 c3.metric("First published", f"{dated.min():%Y-%m-%d}" if len(dated) else "—")
