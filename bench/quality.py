@@ -135,10 +135,12 @@ def stance_bench():
     split_ad = {k: [] for k in rows}   # agree/discuss pairs: where the remaining error is
     chance, chance_ad = [], []
     t0 = time.time()
+    fitted = []   # the k-given models, whose features stance_ceiling reuses
     for texts, y in groups:
         k = len(set(y))
+        fitted.append(StanceModel(k, random_state=0).fit(texts))
         labs = {"TF-IDF + KMeans (k given)": plain_kmeans(texts, k, 0),
-                "StanceModel (k given)": StanceModel(k, random_state=0).fit(texts).labels_,
+                "StanceModel (k given)": fitted[-1].labels_,
                 "StanceModel (auto)": StanceModel(random_state=0).fit(texts).labels_}
         ag, dis = np.flatnonzero(y == "agree"), np.flatnonzero(y == "disagree")
         disc = np.flatnonzero(y == "discuss")
@@ -166,10 +168,10 @@ def stance_bench():
     print(f"  chance of splitting a pair (shuffled labels, k-given cluster sizes): agree/disagree "
           f"{np.mean(chance):.3f} over {len(chance)} claims with both, agree/discuss {np.mean(chance_ad):.3f} "
           f"over {len(chance_ad)}; total {time.time() - t0:.1f} s")
-    stance_ceiling(groups, np.array(rows["StanceModel (k given)"])[:, :2])
+    stance_ceiling(groups, np.array(rows["StanceModel (k given)"])[:, :2], fitted)
 
 
-def stance_ceiling(groups, ours):
+def stance_ceiling(groups, ours, fitted):
     """What other sources of information reach on the same claims, next to ours (k given).
 
     Why: the target is missed, and the question is whether more could be had from words at all.
@@ -178,6 +180,7 @@ def stance_ceiling(groups, ours):
     bodies and on our position + lexicon features (standardised per claim). (2) Sentence embeddings
     (all-MiniLM-L6-v2, as in the BERTopic peer) of each body's lead, clustered per claim alone and next to
     our features; only where sentence-transformers is installed (bench/requirements.txt).
+    ours: (NMI, purity) per claim of StanceModel with k given; fitted: those models.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -251,8 +254,7 @@ def stance_ceiling(groups, ours):
             E = np.array([emb[b] for b in texts])
             E -= E.mean(axis=0)
             alone[g] = cluster(g, E)
-            m = StanceModel(k_of[g], random_state=0).fit(texts)
-            F, _ = m._features(tf.clean_texts(texts), fit=False)
+            F, _ = fitted[g]._features(tf.clean_texts(texts), fit=False)
             beside[g] = cluster(g, np.hstack([F, 0.6 * E]), n_init=50)
         for name, scores in [("MiniLM embeddings of the lead (3 sentences)", alone),
                              ("ours + 0.6 x those embeddings", beside)]:
